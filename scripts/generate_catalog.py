@@ -1,0 +1,277 @@
+"""Generate torchls's catalog of torch members from the installed torch.
+
+For Module, Optimizer, LRScheduler, ReduceLROnPlateau and Tensor this records, for every
+member, whether it is a method or data, what a method returns, what a data member holds
+at run time and the exact TypeError that calling it raises. The facts come from real torch
+objects (introspection and sample instances), and Tensor's C methods from torch's own stub.
+
+    python scripts/generate_catalog.py            # rewrite server/torchls/analysis/catalog.json
+    python scripts/generate_catalog.py --check    # exit 1 if the committed catalog differs
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import inspect
+import json
+import re
+import sys
+import typing
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn, optim
+from torch.optim import lr_scheduler
+
+CATALOG = Path(__file__).resolve().parents[1] / "server" / "torchls" / "analysis" / "catalog.json"
+
+# Private members that users do reach for, and that the rules and hover talk about.
+PRIVATE_ALLOWED = {"_parameters", "_buffers", "_modules"}
+GRAD_MODE_CLASSES = ("no_grad", "enable_grad", "inference_mode")
+
+
+ROOT_CLASSES = (nn.Module, optim.Optimizer, lr_scheduler.LRScheduler, lr_scheduler.ReduceLROnPlateau, torch.Tensor)
+
+
+class _BaseScheduler(lr_scheduler.LRScheduler):
+    """The smallest concrete LRScheduler: its instance attributes are LRScheduler's own."""
+
+    def get_lr(self) -> list[float]:
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+
+def samples() -> dict[str, tuple[type, list[Any]]]:
+    """One or more real instances per root class, to read instance attributes and values."""
+    param = nn.Parameter(torch.zeros(2))
+    optimizer = optim.Optimizer([param], {})
+    leaf = torch.ones(2, 2, requires_grad=True)
+    (leaf * 2).sum().backward()
+    non_leaf = leaf * 2
+    return {
+        "Module": (nn.Module, [nn.Module()]),
+        "Optimizer": (optim.Optimizer, [optimizer]),
+        "LRScheduler": (lr_scheduler.LRScheduler, [_BaseScheduler(optim.SGD([param], lr=0.1))]),
+        "ReduceLROnPlateau": (
+            lr_scheduler.ReduceLROnPlateau,
+            [lr_scheduler.ReduceLROnPlateau(optim.SGD([param], lr=0.1))],
+        ),
+        "Tensor": (torch.Tensor, [torch.zeros(2, 2), leaf, non_leaf]),
+    }
+
+
+def type_name(value: Any) -> str:
+    cls = type(value)
+    module = cls.__module__
+    if module == "builtins":
+        return cls.__qualname__
+    if module.startswith("torch"):
+        return f"torch.{cls.__qualname__}" if module == "torch" else cls.__qualname__
+    return f"{module}.{cls.__qualname__}"
+
+
+def first_paragraph(doc: str | None, name: str) -> str:
+    """The first sentence-like paragraph of a docstring, without rst markup."""
+    if not doc:
+        return ""
+    paragraphs = [" ".join(p.split()) for p in doc.strip().split("\n\n") if p.strip()]
+    # Tensor docstrings start with a signature line such as "size(dim=None) -> torch.Size".
+    if paragraphs and re.match(rf"{re.escape(name)}\s*\(", paragraphs[0]) and len(paragraphs) > 1:
+        paragraphs = paragraphs[1:]
+    text = paragraphs[0] if paragraphs else ""
+    text = re.sub(r":(?:attr|class|func|meth|ref):`~?([^`<]*?)(?:\s*<[^>]*>)?`", r"`\1`", text)
+    return text[:300]
+
+
+def tensor_stub_signatures() -> dict[str, tuple[str, str]]:
+    """(parameters, return annotation) of TensorBase's methods from torch/_C/__init__.pyi."""
+    stub = Path(torch.__file__).parent / "_C" / "__init__.pyi"
+    tree = ast.parse(stub.read_text(encoding="utf-8"))
+    result: dict[str, tuple[str, str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == "TensorBase":
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and item.name not in result:
+                    args = item.args
+                    args.args = args.args[1:]  # drop self
+                    returns = ast.unparse(item.returns) if item.returns else ""
+                    result[item.name] = (f"({ast.unparse(args)})", returns)
+    return result
+
+
+def python_signature(member: Any) -> tuple[str, str] | None:
+    try:
+        signature = inspect.signature(member)
+    except (TypeError, ValueError):
+        return None
+    params = [p for p in signature.parameters.values() if p.name != "self"]
+    returns = signature.return_annotation
+    if returns is inspect.Signature.empty:
+        # Overloaded methods (Module.to, Module.state_dict) carry the annotations on the overloads.
+        overloaded = {inspect.signature(f).return_annotation for f in typing.get_overloads(member)}
+        if overloaded == {typing.Self}:
+            returns = typing.Self
+        elif overloaded:
+            returns = "value"
+    text_returns = "" if returns is inspect.Signature.empty else inspect.formatannotation(returns)
+    shown = signature.replace(parameters=params, return_annotation=inspect.Signature.empty)
+    return str(shown), text_returns.replace("typing.", "").strip("'\"")
+
+
+def returns_kind(root: str, returns: str) -> str:
+    """What calling the method gives, in the terms the rules and the resolver need."""
+    bare = returns.strip("'\"")
+    if bare == "None":
+        return "none"
+    if bare in ("Self", "T", "_T", "Self@Module") or bare.endswith(f".{root}") or bare == root:
+        return "tensor" if root == "Tensor" else "self"
+    if bare == "Tensor":
+        return "tensor"
+    if re.match(r"(Iterator|Generator|collections\.abc\.Iterator)\[", bare):
+        return "iterator"
+    return "value" if bare else "unknown"
+
+
+def iterator_yields(returns: str) -> str | None:
+    match = re.match(r"(?:Iterator|Generator)\[['\"]?(\w+)['\"]?[\],]", returns)
+    if not match:
+        return None
+    return {"Parameter": "Tensor", "Tensor": "Tensor", "Module": "Module"}.get(match.group(1))
+
+
+def describe_method(root: str, name: str, static: Any, value: Any, stubs: dict[str, tuple[str, str]]) -> dict[str, Any]:
+    signature = python_signature(value)
+    if signature is None and root == "Tensor" and name in stubs:
+        signature = stubs[name]
+    params, returns = signature or ("(...)", "")
+    if root == "Tensor" and not returns and name in stubs:
+        returns = stubs[name][1]
+    entry: dict[str, Any] = {
+        "kind": "method",
+        "bound_type": type(value).__name__,
+        "signature": params,
+        "returns": returns,
+        "returns_kind": returns_kind(root, returns),
+        "doc": first_paragraph(inspect.getdoc(value), name),
+    }
+    yields = iterator_yields(returns)
+    if yields:
+        entry["yields"] = yields
+    return entry
+
+
+def describe_data(name: str, values: list[Any], doc_source: Any) -> dict[str, Any]:
+    types: list[str] = []
+    call_errors: list[str] = []
+    is_callable = False
+    for value in values:
+        types.append(type_name(value))
+        if callable(value):
+            is_callable = True
+            continue
+        try:
+            value()
+        except TypeError as error:
+            call_errors.append(str(error))
+    entry: dict[str, Any] = {
+        "kind": "data",
+        "types": sorted(set(types)),
+        "callable": is_callable,
+        "call_errors": sorted(set(call_errors)),
+    }
+    doc = first_paragraph(inspect.getdoc(doc_source), name) if doc_source is not None else ""
+    if doc and not isinstance(doc_source, (bool, int, float, str, dict, list, tuple, type(None))):
+        entry["doc"] = doc
+    return entry
+
+
+def member_names(cls: type, instances: list[Any]) -> list[str]:
+    names = set(dir(cls))
+    for instance in instances:
+        names |= set(vars(instance)) if hasattr(instance, "__dict__") else set()
+    return sorted(n for n in names if not n.startswith("_") or n in PRIVATE_ALLOWED)
+
+
+def defining_names(cls: type) -> set[str]:
+    """The dotted names under which the class is defined, as jedi reports them.
+
+    torch sets ``Tensor.__module__ = "torch"`` while jedi finds the class in ``torch/_tensor.py``,
+    so the module whose source defines the class counts too.
+    """
+    names = {f"{cls.__module__}.{cls.__qualname__}"}
+    for module_name, module in list(sys.modules.items()):
+        if not module_name.startswith("torch") or getattr(module, cls.__name__, None) is not cls:
+            continue
+        source = getattr(module, "__file__", None) or ""
+        if source.endswith(".py") and f"class {cls.__name__}(" in Path(source).read_text(encoding="utf-8"):
+            names.add(f"{module_name}.{cls.__qualname__}")
+    return names
+
+
+def describe_class(root: str, cls: type, instances: list[Any], stubs: dict[str, tuple[str, str]]) -> dict[str, Any]:
+    members: dict[str, Any] = {}
+    for name in member_names(cls, instances):
+        static = inspect.getattr_static(cls, name, None)
+        values = []
+        for instance in instances:
+            try:
+                values.append(getattr(instance, name))
+            except Exception:  # e.g. Tensor.imag on a real tensor
+                continue
+        if not values:
+            continue
+        if static is not None and (inspect.isroutine(static) or isinstance(static, (classmethod, staticmethod))):
+            if isinstance(static, (classmethod, staticmethod)) or inspect.isclass(values[0]):
+                continue  # not bound to the instance: not a confusion we report
+            members[name] = describe_method(root, name, static, values[0], stubs)
+        else:
+            members[name] = describe_data(name, values, static if isinstance(static, property) else None)
+    # The class's own names, and those of torch bases that are not catalogued themselves
+    # (TensorBase), so that jedi's view of the MRO finds the most specific catalogued class.
+    own = [c for c in cls.__mro__ if c is cls or (c.__module__.startswith("torch") and c not in ROOT_CLASSES)]
+    qualnames = sorted({name for c in own for name in defining_names(c)})
+    return {"qualnames": qualnames, "members": members}
+
+
+def build() -> dict[str, Any]:
+    warnings.simplefilter("ignore")
+    stubs = tensor_stub_signatures()
+    classes = {root: describe_class(root, cls, instances, stubs) for root, (cls, instances) in samples().items()}
+    grad_modes = {}
+    for name in GRAD_MODE_CLASSES:
+        cls = getattr(torch, name)
+        grad_modes[f"{cls.__module__}.{cls.__qualname__}"] = {
+            "name": f"torch.{name}",
+            "doc": first_paragraph(inspect.getdoc(cls), name),
+        }
+    optimizers = sorted(
+        n for n in dir(optim) if inspect.isclass(getattr(optim, n)) and issubclass(getattr(optim, n), optim.Optimizer)
+    )
+    return {
+        "generated_by": "scripts/generate_catalog.py",
+        "torch_version": torch.__version__.split("+")[0],
+        "classes": classes,
+        "grad_mode_classes": grad_modes,
+        "optimizer_classes": optimizers,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="fail if the committed catalog is out of date")
+    args = parser.parse_args()
+    text = json.dumps(build(), indent=1, sort_keys=True) + "\n"
+    if args.check:
+        if CATALOG.read_text(encoding="utf-8") != text:
+            print(f"{CATALOG} is out of date: run python scripts/generate_catalog.py", file=sys.stderr)
+            return 1
+        return 0
+    CATALOG.write_text(text, encoding="utf-8")
+    print(f"wrote {CATALOG}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

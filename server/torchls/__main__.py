@@ -1,0 +1,7 @@
+"""``python -m torchls``."""
+
+import sys
+
+from torchls.cli import main
+
+sys.exit(main())

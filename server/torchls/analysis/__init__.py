@@ -1,0 +1,1 @@
+"""Torchls's analysis: source text to findings, with no knowledge of LSP."""

@@ -1,0 +1,113 @@
+"""Find the places worth resolving: ``receiver.member`` with a catalogued member name.
+
+Only these candidates are sent to jedi, which is what keeps the analysis fast: parso's index
+of used names gives them without walking the tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from parso.python.tree import Module, Name
+from parso.tree import BaseNode, NodeOrLeaf
+
+
+def code_of(nodes: list[NodeOrLeaf]) -> str:
+    """Source text of consecutive nodes without leading whitespace or comments, on one line."""
+    text = "".join(node.get_code(include_prefix=i > 0) for i, node in enumerate(nodes))
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class MemberAccess:
+    """``receiver.member`` inside an ``atom_expr``; ``member`` is the name leaf."""
+
+    expr: BaseNode
+    index: int  # position of the ``.member`` trailer in ``expr.children``
+    member: Name
+
+    @property
+    def name(self) -> str:
+        """The member name."""
+        return self.member.value
+
+    @property
+    def receiver_nodes(self) -> list[NodeOrLeaf]:
+        """The atom and trailers left of ``.member``."""
+        return list(self.expr.children[: self.index])
+
+    @property
+    def following(self) -> list[NodeOrLeaf]:
+        """The trailers right of ``.member``."""
+        return list(self.expr.children[self.index + 1 :])
+
+    @property
+    def call_trailer(self) -> BaseNode | None:
+        """The ``(...)`` trailer right after the member, if the member is called."""
+        following = self.following
+        if following and following[0].type == "trailer" and following[0].children[0] == "(":  # type: ignore[attr-defined]
+            return following[0]  # type: ignore[return-value]
+        return None
+
+    @property
+    def receiver_text(self) -> str:
+        """The receiver as written, e.g. ``self.model``."""
+        return code_of(self.receiver_nodes)
+
+    @property
+    def text(self) -> str:
+        """The access as written, e.g. ``self.model.parameters``."""
+        return f"{self.receiver_text}.{self.name}"
+
+
+@dataclass(frozen=True)
+class GradModeUse:
+    """A ``with`` item that names a grad-mode class without instantiating it (``with torch.no_grad:``)."""
+
+    expr: NodeOrLeaf
+    name: Name
+
+    @property
+    def text(self) -> str:
+        """The expression as written, e.g. ``torch.no_grad``."""
+        return code_of([self.expr])
+
+
+def member_accesses(module: Module, names: frozenset[str]) -> Iterator[MemberAccess]:
+    """Every ``x.name`` in the module whose ``name`` is in ``names``, in source order."""
+    used = module.get_used_names()
+    leaves: list[Name] = [leaf for name in names & used.keys() for leaf in used[name]]
+    for leaf in sorted(leaves, key=lambda leaf: leaf.start_pos):
+        trailer = leaf.parent
+        if trailer is None or trailer.type != "trailer" or trailer.children[0] != ".":
+            continue
+        expr = trailer.parent
+        if expr is None or expr.type not in ("atom_expr", "power"):
+            continue
+        if expr.children[0] == "await":  # `await x.y`: the receiver starts after the keyword
+            continue
+        yield MemberAccess(expr=expr, index=expr.children.index(trailer), member=leaf)
+
+
+GRAD_MODE_NAMES = frozenset({"no_grad", "enable_grad", "inference_mode"})
+
+
+def grad_mode_uses(module: Module) -> Iterator[GradModeUse]:
+    """``with`` items that are a bare grad-mode name such as ``torch.no_grad`` or ``no_grad``."""
+    used = module.get_used_names()
+    for name in sorted(GRAD_MODE_NAMES & used.keys()):
+        for leaf in used[name]:
+            expr: NodeOrLeaf = leaf
+            if leaf.parent is not None and leaf.parent.type == "trailer":
+                trailer = leaf.parent
+                if trailer.parent is None or trailer.parent.children[-1] is not trailer:
+                    continue  # called or followed by more trailers
+                expr = trailer.parent
+            parent = expr.parent
+            if parent is None:
+                continue
+            if parent.type == "with_item" and parent.children[0] is expr:
+                yield GradModeUse(expr=expr, name=leaf)
+            elif parent.type == "with_stmt" and expr in parent.children[1:-2]:
+                yield GradModeUse(expr=expr, name=leaf)

@@ -1,0 +1,162 @@
+"""The analysis API shared by the CLI and the language server.
+
+source text → candidates (parso, via jedi's parse) → receiver types (jedi + catalog) → findings
+(rules). Nothing here knows about LSP.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import jedi
+from jedi.api.environment import Environment
+from parso.python.tree import Name
+
+from torchls.analysis.candidates import GRAD_MODE_NAMES, GradModeUse, MemberAccess, grad_mode_uses, member_accesses
+from torchls.analysis.catalog import Catalog, GradModeClass, Member, load_catalog
+from torchls.analysis.findings import Finding, Span
+from torchls.analysis.resolve import Resolver, TorchObject
+from torchls.analysis.rules import missing_call, not_callable
+from torchls.analysis.settings import Settings
+from torchls.analysis.suppressions import is_suppressed
+from torchls.analysis.usage import classify
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MemberInfo:
+    """What a catalogued member under the cursor is, for hover."""
+
+    span: Span
+    text: str  # the expression as written, e.g. "model.parameters"
+    member: Member | None = None
+    receiver: TorchObject | None = None
+    grad_mode: GradModeClass | None = None
+
+
+class Analyzer:
+    """Analyses source in one Python environment. Not thread-safe: jedi is not."""
+
+    def __init__(self, environment: Environment, project_root: Path | None = None, catalog: Catalog | None = None):
+        self.environment = environment
+        self.catalog = catalog or load_catalog()
+        self.project = jedi.Project(project_root) if project_root else None
+        self.python_version: tuple[int, int] = tuple(environment.version_info[:2])  # type: ignore[assignment]
+
+    def analyze(self, source: str, path: Path | None = None, settings: Settings | None = None) -> list[Finding]:
+        """Every finding in ``source`` that ``settings`` enable and no comment suppresses."""
+        settings = settings or Settings()
+        script = self._script(source, path)
+        resolver = Resolver(script, self.catalog)
+        module = script._module_node
+        findings: list[Finding] = []
+        if settings.enabled(missing_call.CODE) or settings.enabled(not_callable.CODE):
+            for access in member_accesses(module, self.catalog.member_names):
+                finding = self._guarded(self._check_access, access, resolver, settings)
+                if finding is not None:
+                    findings.append(finding)
+        if settings.enabled(missing_call.CODE):
+            for use in grad_mode_uses(module):
+                finding = self._guarded(self._check_grad_mode, use, resolver, settings)
+                if finding is not None:
+                    findings.append(finding)
+        lines = source.splitlines()
+        kept = [settings.apply(f) for f in findings if settings.enabled(f.code) and not is_suppressed(f, lines)]
+        return sorted(kept, key=lambda f: (f.span.start, f.code))
+
+    def describe(self, source: str, path: Path | None, position: tuple[int, int]) -> MemberInfo | None:
+        """The catalogued torch member at ``position`` (1-based line, code-point column), if any."""
+        script = self._script(source, path)
+        leaf = script._module_node.get_leaf_for_position(position, include_prefixes=False)
+        if not isinstance(leaf, Name):
+            return None
+        resolver = Resolver(script, self.catalog)
+        if leaf.value in GRAD_MODE_NAMES:
+            for use in grad_mode_uses(script._module_node):
+                if use.name is leaf:
+                    grad_class = self._grad_mode_class(use, resolver)
+                    if grad_class:
+                        return MemberInfo(Span(leaf.start_pos, leaf.end_pos), use.text, grad_mode=grad_class)
+        trailer = leaf.parent
+        if trailer is None or trailer.type != "trailer" or trailer.children[0] != "." or trailer.parent is None:
+            return None
+        access = MemberAccess(trailer.parent, trailer.parent.children.index(trailer), leaf)
+        objects = resolver.torch_objects(access.receiver_nodes)
+        if not objects:
+            return None
+        member = self.catalog.member(objects[0].root, leaf.value)
+        if member is None or resolver.override(objects[0], leaf.value) == "data":
+            return None
+        return MemberInfo(Span(leaf.start_pos, leaf.end_pos), access.text, member=member, receiver=objects[0])
+
+    # -------------------------------------------------------------------------------------
+
+    def _script(self, source: str, path: Path | None) -> jedi.Script:
+        return jedi.Script(source, path=path, environment=self.environment, project=self.project)
+
+    def _guarded(self, check, candidate, resolver, settings) -> Finding | None:  # type: ignore[no-untyped-def]
+        """Run one check; an error in jedi or in a rule skips the candidate, never the file."""
+        try:
+            return check(candidate, resolver, settings)  # type: ignore[no-any-return]
+        except (Exception, RecursionError):
+            log.warning("torchls: skipped %s at %s", candidate.text, candidate_position(candidate), exc_info=True)
+            return None
+
+    def _check_access(self, access: MemberAccess, resolver: Resolver, settings: Settings) -> Finding | None:
+        if access.call_trailer is not None:
+            if not settings.enabled(not_callable.CODE) or not self.catalog.is_data_name(access.name):
+                return None
+            members = self._members(access, resolver, want_method=False)
+            return not_callable.check_call(access, members[0][0]) if members else None
+        if not settings.enabled(missing_call.CODE):
+            return None
+        usage = classify(access, self.catalog.optimizer_classes)
+        if usage is None:
+            return None
+        members = self._members(access, resolver, want_method=True)
+        if not members:
+            return None
+        overridden = any(override == "method" for _, override in members)
+        return missing_call.check_access(access, usage, members[0][0], overridden)
+
+    def _members(
+        self, access: MemberAccess, resolver: Resolver, want_method: bool
+    ) -> list[tuple[Member, str | None]] | None:
+        """The member on every possible receiver, if each is torch's and of the wanted kind."""
+        if not any(
+            (m := members.get(access.name)) is not None and m.is_method == want_method
+            for members in self.catalog.members.values()
+        ):
+            return None
+        objects = resolver.torch_objects(access.receiver_nodes)
+        if not objects:
+            return None
+        result = []
+        for obj in objects:
+            member = self.catalog.member(obj.root, access.name)
+            if member is None or member.is_method != want_method or (not want_method and member.callable):
+                return None
+            override = resolver.override(obj, access.name)
+            if override == "data" or (override and not want_method):
+                return None  # the user's class defines the name itself
+            result.append((member, override))
+        return result
+
+    def _check_grad_mode(self, use: GradModeUse, resolver: Resolver, settings: Settings) -> Finding | None:
+        grad_class = self._grad_mode_class(use, resolver)
+        return missing_call.check_grad_mode(use, grad_class, self.python_version) if grad_class else None
+
+    def _grad_mode_class(self, use: GradModeUse, resolver: Resolver) -> GradModeClass | None:
+        names = resolver.class_names(use.expr)
+        if len(names) != 1:
+            return None
+        return self.catalog.grad_mode_classes.get(names.pop())
+
+
+def candidate_position(candidate: MemberAccess | GradModeUse) -> str:
+    """``line:column`` of a candidate, for logs."""
+    line, column = (candidate.member if isinstance(candidate, MemberAccess) else candidate.name).start_pos
+    return f"{line}:{column + 1}"

@@ -1,0 +1,40 @@
+"""Which Python environment jedi analyses: the user's, not torchls's own.
+
+Order: an explicit interpreter (``--python`` / the editor's ``python`` setting), then
+``VIRTUAL_ENV``, ``CONDA_PREFIX``, and finally the interpreter torchls runs in. jedi runs that
+interpreter in a subprocess to inspect compiled modules such as ``torch._C``; the user's own
+code is only parsed, never imported.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import jedi
+from jedi.api.environment import Environment, InvalidPythonEnvironment
+
+
+class InterpreterError(RuntimeError):
+    """The requested interpreter cannot be used; the message says why."""
+
+
+def find_environment(python: str | None = None) -> Environment:
+    """The jedi environment for ``python`` (a path to an interpreter or a venv), or the default."""
+    if python:
+        path = Path(python).expanduser()
+        if not path.exists():
+            raise InterpreterError(f"Python interpreter not found: {python}")
+        try:
+            return jedi.create_environment(str(path), safe=False)
+        except InvalidPythonEnvironment as error:
+            raise InterpreterError(f"{python} is not a usable Python interpreter: {error}") from error
+    for variable in ("VIRTUAL_ENV", "CONDA_PREFIX"):
+        prefix = os.environ.get(variable)
+        if prefix and Path(prefix).is_dir():
+            try:
+                return jedi.create_environment(prefix, safe=False)
+            except InvalidPythonEnvironment:
+                continue
+    return jedi.create_environment(sys.executable, safe=False)

@@ -1,0 +1,341 @@
+"""What a receiver is: jedi's inference on the analysed environment, plus torchls's own rules
+where jedi loses the torch types that matter.
+
+jedi alone gives nothing for ``model(x)`` (``Module.__call__`` is typed ``Callable[..., Any]``),
+loses the subclass through ``.to()`` / ``.eval()`` (``-> Self``), gives nothing for
+``t.detach()`` and for names assigned from those. The resolver walks the receiver expression
+trailer by trailer: torch objects are stepped through with the catalog (a method call gives
+what the catalog says it returns; calling a Module gives what its ``forward`` returns), and
+everything else is left to jedi. Names jedi cannot infer are followed to their assignments.
+
+This module uses jedi internals (contexts, values, ``infer_trailer``): jedi is pinned to 0.20.x.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import jedi
+from jedi.inference.base_value import ValueSet
+from jedi.inference.syntax_tree import infer_trailer
+from parso.tree import BaseNode, NodeOrLeaf
+
+from torchls.analysis.catalog import ROOT_TITLES, Catalog, Member
+
+MAX_DEPTH = 6  # how many assignments / forward() bodies to follow for one receiver
+
+
+@dataclass(frozen=True, eq=False)
+class TorchObject:
+    """An instance of a catalogued torch class (or of a subclass)."""
+
+    root: str  # catalogued class: Module, Optimizer, LRScheduler, ReduceLROnPlateau, Tensor
+    class_name: str  # the most derived class known, e.g. "train.Net"
+    jedi_value: Any = None  # jedi's instance, when jedi knows it (for overrides and forward)
+
+
+@dataclass(frozen=True, eq=False)
+class BoundMember:
+    """``obj.method`` before the call."""
+
+    owner: TorchObject
+    member: Member
+
+
+@dataclass(frozen=True, eq=False)
+class TorchIterator:
+    """What ``model.parameters()`` or ``model.modules()`` gives: an iterator over torch objects."""
+
+    yields: str
+
+
+def qualified_name(value: Any) -> str:
+    """``module.Class`` for a jedi class value (empty if jedi cannot say)."""
+    try:
+        names = value.get_qualified_names()
+        module = value.get_root_context().py__name__()
+    except Exception:  # compiled or synthetic values without names
+        return ""
+    if names is None or module is None:
+        return ""
+    return ".".join((module, *names))
+
+
+def _is_none(value: Any) -> bool:
+    try:
+        return bool(value.is_instance()) and qualified_name(value.py__class__()) == "builtins.NoneType"
+    except Exception:
+        return False
+
+
+class Resolver:
+    """Resolves receivers in one jedi Script. Not thread-safe (nor is jedi)."""
+
+    def __init__(self, script: jedi.Script, catalog: Catalog) -> None:
+        self._module_context = script._get_module_context()
+        self._catalog = catalog
+        self._overrides: dict[int, dict[str, str]] = {}
+
+    # Public API ---------------------------------------------------------------------------
+
+    def torch_objects(self, nodes: list[NodeOrLeaf]) -> list[TorchObject] | None:
+        """The receiver's possible values when every one is a torch object, else None.
+
+        ``None`` values are ignored (``self.model = None`` in ``__init__``, set later): where the
+        value is None the access fails anyway, so reporting the torch case is still right.
+        """
+        context = self._module_context.create_context(nodes[0])
+        objects: list[TorchObject] = []
+        for value in self._chain(context, nodes, 0):
+            if isinstance(value, TorchObject):
+                objects.append(value)
+                continue
+            if isinstance(value, (BoundMember, TorchIterator)) or not hasattr(value, "is_instance"):
+                return None
+            if _is_none(value):
+                continue
+            torch_object = self._as_torch(value)
+            if torch_object is None:
+                return None
+            objects.append(torch_object)
+        return objects or None
+
+    def class_names(self, node: NodeOrLeaf) -> set[str]:
+        """Qualified names of the classes ``node`` evaluates to (instances give nothing)."""
+        context = self._module_context.create_context(node)
+        names = set()
+        for value in context.infer_node(node):
+            if value.is_class():
+                names.add(qualified_name(value))
+            else:
+                names.add("")
+        return names
+
+    def override(self, obj: TorchObject, name: str) -> str | None:
+        """How the user's own class redefines ``name``: "method", "data" or None (it does not).
+
+        Only classes outside torch are looked at: a Trainer's ``self.parameters = [...]`` or a
+        ``@property`` named like a torch method makes the member the user's, not torch's.
+        """
+        value = obj.jedi_value
+        if value is None:
+            return None
+        try:
+            mro = list(value.py__class__().py__mro__())
+        except Exception:
+            return None
+        for cls in mro:
+            qualname = qualified_name(cls)
+            if qualname.startswith("torch.") or qualname.startswith("builtins."):
+                continue
+            tree_node = getattr(cls, "tree_node", None)
+            if tree_node is None or tree_node.type != "classdef":
+                continue
+            definitions = self._overrides.get(id(tree_node))
+            if definitions is None:
+                definitions = _class_definitions(tree_node)
+                self._overrides[id(tree_node)] = definitions
+            if name in definitions:
+                return definitions[name]
+        return None
+
+    # Walking an expression ----------------------------------------------------------------
+
+    def _chain(self, context: Any, nodes: list[NodeOrLeaf], depth: int) -> list[Any]:
+        values = self._atom(context, nodes[0], depth)
+        for trailer in nodes[1:]:
+            if not values:
+                return []
+            values = self._trailer(context, values, trailer, depth)  # type: ignore[arg-type]
+        return values
+
+    def _expression(self, context: Any, node: NodeOrLeaf, depth: int) -> list[Any]:
+        if depth > MAX_DEPTH:
+            return []
+        if node.type in ("atom_expr", "power") and node.children[0] != "await" and node.children[1] != "**":  # type: ignore[attr-defined]
+            return self._chain(context, node.children, depth)  # type: ignore[attr-defined]
+        return self._atom(context, node, depth)
+
+    def _atom(self, context: Any, atom: NodeOrLeaf, depth: int) -> list[Any]:
+        values = list(context.infer_node(atom))
+        if values:
+            return values
+        if atom.type == "name":
+            return self._from_definitions(context, atom, depth)
+        if atom.type == "atom" and atom.children[0] == "(" and len(atom.children) == 3:  # type: ignore[attr-defined]
+            return self._expression(context, atom.children[1], depth + 1)  # type: ignore[attr-defined]
+        return []
+
+    def _from_definitions(self, context: Any, name: Any, depth: int) -> list[Any]:
+        """Follow a name jedi could not infer to its assignments (``loss = criterion(out, y)``)."""
+        if depth >= MAX_DEPTH:
+            return []
+        results: list[Any] = []
+        for definition in context.goto(name, name.start_pos):
+            tree_name = getattr(definition, "tree_name", None)
+            statement = tree_name.get_definition() if tree_name is not None else None
+            if statement is None or tree_name is name:
+                continue
+            definition_context = definition.parent_context
+            if statement.type == "expr_stmt" and tree_name.parent is statement:
+                results += self._expression(definition_context, statement.get_rhs(), depth + 1)
+            elif statement.type == "for_stmt" and statement.children[1] is tree_name:
+                for value in self._expression(definition_context, statement.children[3], depth + 1):
+                    if isinstance(value, TorchIterator):
+                        results.append(TorchObject(value.yields, ROOT_TITLES[value.yields]))
+        return results
+
+    def _trailer(self, context: Any, values: list[Any], trailer: BaseNode, depth: int) -> list[Any]:
+        opener = trailer.children[0]
+        results: list[Any] = []
+        for value in values:
+            if isinstance(value, TorchIterator):
+                continue
+            if isinstance(value, BoundMember):
+                if opener == "(":
+                    results += self._call_member(value, depth)
+                continue
+            obj = value if isinstance(value, TorchObject) else self._as_torch(value)
+            is_jedi_value = not isinstance(value, TorchObject)
+            if obj is not None and opener == ".":
+                stepped = self._torch_attribute(obj, trailer.children[1].value)  # type: ignore[attr-defined]
+                if stepped is not None:
+                    results += stepped
+                    continue
+            elif obj is not None and opener == "(" and obj.root == "Module":
+                results += self._module_call(obj, depth)
+                continue
+            elif obj is not None and opener == "[" and obj.root == "Tensor" and not is_jedi_value:
+                results.append(obj)  # indexing a tensor gives a tensor
+                continue
+            if is_jedi_value:
+                results += list(infer_trailer(context, ValueSet([value]), trailer))
+        return results
+
+    def _torch_attribute(self, obj: TorchObject, name: str) -> list[Any] | None:
+        """Step through ``obj.name`` with the catalog; None leaves it to jedi."""
+        member = self._catalog.member(obj.root, name)
+        if member is None or self.override(obj, name) is not None:
+            return None
+        if member.is_method:
+            return [BoundMember(obj, member)]
+        if "torch.Tensor" in member.types and set(member.types) <= {"torch.Tensor", "NoneType"}:
+            return [TorchObject("Tensor", ROOT_TITLES["Tensor"])]
+        return None
+
+    def _call_member(self, bound: BoundMember, depth: int) -> list[Any]:
+        member = bound.member
+        if bound.owner.root == "Module" and member.name == "forward":
+            return self._module_call(bound.owner, depth)
+        if member.returns_kind == "self":
+            return [bound.owner]
+        if member.returns_kind == "tensor":
+            return [TorchObject("Tensor", ROOT_TITLES["Tensor"])]
+        if member.returns_kind == "iterator" and member.yields:
+            return [TorchIterator(member.yields)]
+        return []
+
+    def _module_call(self, obj: TorchObject, depth: int) -> list[Any]:
+        """``module(x)``: what ``forward`` returns, by its annotation or its return statements."""
+        instance = obj.jedi_value
+        if instance is None or depth >= MAX_DEPTH:
+            return []
+        try:
+            forwards = list(instance.py__getattribute__("forward"))
+        except Exception:
+            return []
+        results: list[Any] = []
+        for forward in forwards:
+            executed = list(forward.execute_with_values())
+            if executed:
+                results += executed
+                continue
+            function_node = getattr(forward, "tree_node", None)
+            if function_node is None or function_node.type != "funcdef":
+                return []
+            module_context = forward.get_root_context()
+            returns = list(function_node.iter_return_stmts())
+            if not returns:
+                return []
+            for statement in returns:
+                if len(statement.children) < 2:
+                    return []
+                expression = statement.children[1]
+                results += self._expression(module_context.create_context(expression), expression, depth + 1)
+        return results
+
+    def _as_torch(self, value: Any) -> TorchObject | None:
+        """The torch object a jedi value is, if it is an instance of a catalogued class."""
+        try:
+            if not value.is_instance():
+                return None
+            mro = [qualified_name(cls) for cls in value.py__class__().py__mro__()]
+        except Exception:
+            return None
+        root = self._catalog.root_of(mro)
+        if root is None:
+            return None
+        return TorchObject(root, mro[0] or ROOT_TITLES[root], value)
+
+
+PROPERTY_DECORATORS = ("property", "cached_property", "functools.cached_property", "setter", "getter")
+
+
+def _class_definitions(classdef: BaseNode) -> dict[str, str]:
+    """Names a class body or its methods define: "method" for plain defs, "data" for the rest."""
+    definitions: dict[str, str] = {}
+    suite = classdef.children[-1]
+    for statement in getattr(suite, "children", []):
+        node = statement
+        decorators: list[str] = []
+        if node.type == "decorated":
+            decorator_nodes = node.children[0]
+            nodes = decorator_nodes.children if decorator_nodes.type == "decorators" else [decorator_nodes]
+            decorators = [d.get_code(include_prefix=False).strip().lstrip("@") for d in nodes]
+            node = node.children[-1]
+        if node.type == "async_stmt":
+            node = node.children[-1]
+        if node.type == "funcdef":
+            is_data = any(d.split("(")[0].endswith(PROPERTY_DECORATORS) for d in decorators)
+            definitions[node.name.value] = "data" if is_data else "method"
+        elif node.type == "simple_stmt":
+            for expression in node.children:
+                if expression.type == "expr_stmt":
+                    for name in expression.get_defined_names():
+                        definitions[name.value] = "data"
+    # `self.name = ...` in any method of the class
+    for function in classdef.iter_funcdefs():  # type: ignore[attr-defined]
+        for name in _self_assignments(function):
+            definitions.setdefault(name, "data")
+    return definitions
+
+
+def _self_assignments(function: BaseNode) -> list[str]:
+    """Attribute names assigned as ``self.name = ...`` in a method."""
+    params = function.get_params()  # type: ignore[attr-defined]
+    if not params:
+        return []
+    self_name = params[0].name.value
+    names = []
+    for leaf in function.get_root_node().get_used_names().get(self_name, []):  # type: ignore[attr-defined]
+        if not (function.start_pos <= leaf.start_pos < function.end_pos):
+            continue
+        expr = leaf.parent
+        if expr is None or expr.type != "atom_expr" or len(expr.children) != 2:
+            continue
+        trailer = expr.children[1]
+        if trailer.type != "trailer" or trailer.children[0] != ".":
+            continue
+        statement = expr.parent
+        if statement is not None and statement.type == "expr_stmt" and _is_target(statement, expr):
+            names.append(trailer.children[1].value)
+    return names
+
+
+def _is_target(statement: BaseNode, expr: NodeOrLeaf) -> bool:
+    children = statement.children
+    index = children.index(expr)
+    return index + 1 < len(children) and children[index + 1].type in ("operator", "annassign") and (
+        children[index + 1].type == "annassign" or children[index + 1].value == "="  # type: ignore[attr-defined]
+    )

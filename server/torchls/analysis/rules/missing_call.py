@@ -1,0 +1,242 @@
+"""A method of a torch object is referenced where its result was meant.
+
+## What it does
+Reports a method of a `torch.nn.Module`, `torch.optim.Optimizer`, learning-rate scheduler or
+`torch.Tensor` (or of a subclass, such as your own model) that is used without being called,
+in a place where its result was clearly meant: as a statement of its own, iterated, passed as an
+optimizer's parameters, indexed, in arithmetic or comparisons, formatted or printed,
+truth-tested, stored, saved with `torch.save`. It also reports a grad-mode class used as a
+context manager without instantiating it (`with torch.no_grad:`).
+
+Whether the receiver is a torch object is decided by type inference on your environment (jedi),
+so `inspect.signature(f).parameters`, an argparse `args.train` or a Trainer that stores its own
+`self.parameters` list are never reported. References that may be deliberate are left alone:
+assignments (`orig = optimizer.zero_grad`), callbacks and hooks, `functools.partial`,
+`getattr`, `map`, `key=` arguments, decorators and mock configuration.
+
+## Why is this bad?
+`model.parameters` is a *bound method*, not the parameters: `model.parameters()` returns a
+generator over all the parameters of the module and its submodules, recursively
+(`model._parameters` is the module's own dictionary of direct parameters only). Where the method
+object is used instead of its result, the code either raises later (`TypeError: 'method'
+object is not iterable` inside the optimizer) or, worse, silently does nothing: a bare
+`model.eval` leaves dropout and batch norm in training mode, a bare `optimizer.zero_grad`
+lets gradients accumulate, `torch.save(model.state_dict, path)` pickles the whole model instead
+of its state dict.
+
+## Example
+```python
+optimizer = torch.optim.SGD(model.parameters, lr=0.01)
+model.eval
+with torch.no_grad:
+    total += loss.item
+```
+
+## Use instead
+```python
+optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+model.eval()
+with torch.no_grad():
+    total += loss.item()
+```
+
+## Fix safety
+Adding `()` is a safe fix where the code raises or where the method was evidently meant to run
+(a bare statement, an optimizer's parameters, a format spec, `torch.save`). Where calling is not
+enough it rewrites the expression: `len(model.parameters)` becomes
+`len(list(model.parameters()))`. In a truth test (`if model.parameters:`) the fix changes which
+branch runs, so it is unsafe, and for generators it is `any(True for _ in model.parameters())`
+(a generator is always true); for methods that return nothing or the object itself it is only
+displayed. In `==` / `!=` comparisons the fix is unsafe.
+
+## References
+ruff's B018 (useless-expression) flags any bare attribute statement without knowing the receiver
+and has no fix; this rule knows which objects are torch objects and fixes the call.
+"""
+
+from __future__ import annotations
+
+from torchls.analysis.candidates import GradModeUse, MemberAccess, code_of
+from torchls.analysis.catalog import GradModeClass, Member
+from torchls.analysis.findings import Applicability, Edit, Finding, Fix, Severity, Span
+from torchls.analysis.usage import Usage, UsageKind
+
+CODE = "TL001"
+NAME = "missing-call"
+
+ERROR_USAGES = frozenset(
+    {UsageKind.ITERATED, UsageKind.LEN, UsageKind.PARAM_GROUP, UsageKind.SUBSCRIPTED, UsageKind.ARITHMETIC,
+     UsageKind.ORDERING, UsageKind.MEMBERSHIP, UsageKind.FORMAT_SPEC, UsageKind.CONVERTED, UsageKind.SAVED,
+     UsageKind.LOADED}
+)
+# Contexts that only matter for methods whose result is data: `callbacks.append(model.train)` or
+# `print(model.eval)` may be deliberate or harmless.
+DATA_ONLY_USAGES = frozenset({UsageKind.STORED, UsageKind.PRINTED, UsageKind.FORMATTED, UsageKind.EQUALITY})
+
+RESULT_NOUNS = {
+    "parameters": "the parameters",
+    "named_parameters": "the named parameters",
+    "buffers": "the buffers",
+    "named_buffers": "the named buffers",
+    "children": "the child modules",
+    "named_children": "the named child modules",
+    "modules": "the modules",
+    "named_modules": "the named modules",
+    "state_dict": "the state dict",
+    "item": "the number",
+    "tolist": "the list",
+    "size": "the size",
+    "numel": "the element count",
+    "dim": "the number of dimensions",
+    "get_last_lr": "the learning rates",
+}
+
+CONVERSION_ERRORS = {
+    "float": "float() argument must be a string or a real number, not '{bound}'",
+    "int": "int() argument must be a string, a bytes-like object or a real number, not '{bound}'",
+    "round": "type {bound} doesn't define __round__ method",
+    "abs": "bad operand type for abs(): '{bound}'",
+    "complex": "complex() first argument must be a string or a number, not '{bound}'",
+}
+
+
+def statement_effect(member: Member, receiver: str, overridden: bool) -> str:
+    """What a bare, uncalled ``receiver.member`` fails to do, for the common methods."""
+    if overridden:
+        return ""
+    key = (member.root, member.name)
+    effects = {
+        ("Module", "eval"): f", so `{receiver}` is not put in evaluation mode (dropout and batch norm keep"
+        " their training behaviour)",
+        ("Module", "train"): f", so `{receiver}` is not put in training mode",
+        ("Module", "zero_grad"): ", so the gradients are not reset and keep accumulating",
+        ("Optimizer", "zero_grad"): ", so the gradients are not reset and keep accumulating",
+        ("Optimizer", "step"): ", so the parameters are not updated",
+        ("LRScheduler", "step"): ", so the learning rate is not updated",
+        ("ReduceLROnPlateau", "step"): ", so the learning rate is not updated",
+        ("Tensor", "backward"): ", so no gradients are computed",
+    }
+    if key in effects:
+        return effects[key]
+    if member.root == "Tensor" and member.name.endswith("_") and not member.name.startswith("_"):
+        return f", so `{receiver}` is not modified"
+    return ""
+
+
+def check_access(
+    access: MemberAccess, usage: Usage, member: Member, overridden: bool
+) -> Finding | None:
+    """A finding for the uncalled method ``access`` used as ``usage``, or None if that is fine."""
+    if usage.kind in DATA_ONLY_USAGES and not member.returns_data:
+        return None
+    expr = access.text
+    bound = member.bound_type
+    noun = RESULT_NOUNS.get(member.name, "its result")
+    call = f"Call it: `{expr}()`."
+    kind = usage.kind
+    repr_text = "`<bound method …>`" if bound == "method" else "`<built-in method …>`"
+    fix = _call_fix(access, Applicability.SAFE)
+    if kind == UsageKind.STATEMENT:
+        effect = statement_effect(member, access.receiver_text, overridden)
+        message = f"`{expr}` does nothing: the method is not called{effect}. Call `{expr}()`."
+    elif kind == UsageKind.ITERATED:
+        message = f"`{expr}` is a method, not {noun}: {usage.detail} fails with TypeError: '{bound}' object is not iterable. {call}"
+    elif kind == UsageKind.LEN:
+        fix = _wrap_fix(access, "list({}())") if member.returns_kind == "iterator" else fix
+        message = f"`{expr}` is a method, not {noun}: `len()` raises TypeError: object of type '{bound}' has no len(). {_use(fix)}"
+    elif kind == UsageKind.PARAM_GROUP:
+        message = f"`{expr}` is a method, not {noun}: the optimizer fails with TypeError: '{bound}' object is not iterable when it reads this parameter group. {call}"
+    elif kind == UsageKind.SUBSCRIPTED:
+        fix = _wrap_fix(access, "list({}())") if member.returns_kind == "iterator" else fix
+        message = f"`{expr}` is a method: indexing it raises TypeError: '{bound}' object is not subscriptable. {_use(fix)}"
+    elif kind in (UsageKind.ARITHMETIC, UsageKind.ORDERING):
+        operator = usage.detail if kind == UsageKind.ARITHMETIC else f"`{usage.detail}`"
+        message = f"`{expr}` is a method, not {noun}: {operator} raises TypeError. {call}"
+    elif kind == UsageKind.MEMBERSHIP:
+        message = f"`{expr}` is a method, not {noun}: `{usage.detail}` raises TypeError (a method is not a container). {call}"
+    elif kind == UsageKind.EQUALITY:
+        fix = _call_fix(access, Applicability.UNSAFE)
+        outcome = "False" if usage.detail == "==" else "True"
+        message = f"`{expr}` is a method, not {noun}: `{usage.detail}` compares the method object, so it is {outcome} for any value. {call}"
+    elif kind == UsageKind.FORMAT_SPEC:
+        if usage.detail == "%":
+            message = f"`{expr}` is a method, not {noun}: `%` formatting with a numeric conversion raises TypeError. {call}"
+        else:
+            message = f"`{expr}` is a method, not {noun}: the format spec `{usage.detail}` raises TypeError: unsupported format string passed to {bound}.__format__. {call}"
+    elif kind in (UsageKind.FORMATTED, UsageKind.PRINTED):
+        message = f"`{expr}` is a method, not {noun}: {usage.detail} gets the method object and shows {repr_text} instead of the value. {call}"
+    elif kind == UsageKind.CONVERTED:
+        error = CONVERSION_ERRORS[usage.detail].format(bound=bound)
+        message = f"`{expr}` is a method, not {noun}: `{usage.detail}()` raises TypeError: {error}. {call}"
+    elif kind == UsageKind.TRUTH:
+        message, fix = _truth(access, member, noun)
+    elif kind == UsageKind.STORED:
+        if usage.detail.startswith("`copy."):
+            what = f"copies the method object together with the whole `{access.receiver_text}`"
+        else:
+            what = "gets the method object"
+        message = f"`{expr}` is a method, not {noun}: {usage.detail} {what}, not {noun}. {call}"
+    elif kind == UsageKind.SAVED:
+        message = (
+            f"`torch.save` pickles the method `{expr}`, which drags in the whole `{access.receiver_text}`, not"
+            f" {noun}; `torch.load` with its default `weights_only=True` then fails with UnpicklingError. {call}"
+        )
+    elif kind == UsageKind.LOADED:
+        message = f"`{expr}` is a method, not a state dict: `load_state_dict` raises TypeError: Expected state_dict to be dict-like, got <class '{bound}'>. {call}"
+    else:
+        return None
+    severity = Severity.ERROR if kind in ERROR_USAGES else Severity.WARNING
+    return Finding(CODE, NAME, severity, message, _member_span(access), fix)
+
+
+def check_grad_mode(use: GradModeUse, grad_class: GradModeClass, python_version: tuple[int, int]) -> Finding:
+    """A finding for ``with torch.no_grad:`` (the class instead of an instance)."""
+    text = use.text
+    if python_version >= (3, 11):
+        error = "TypeError: 'type' object does not support the context manager protocol"
+    else:
+        error = "AttributeError: __enter__"
+    message = f"`{text}` is a class, not a context manager: `with {text}:` raises {error}. Instantiate it: `with {text}():`."
+    end = use.expr.end_pos
+    fix = Fix(f"Instantiate `{text}()`", Applicability.SAFE, (Edit(Span(end, end), "()"),))
+    return Finding(CODE, NAME, Severity.ERROR, message, Span(use.name.start_pos, use.name.end_pos), fix)
+
+
+def _truth(access: MemberAccess, member: Member, noun: str) -> tuple[str, Fix]:
+    expr = access.text
+    head = f"`{expr}` is a method, so it is always true"
+    if member.returns_kind == "iterator":
+        fix = _wrap_fix(access, "any(True for _ in {}())", Applicability.UNSAFE)
+        return (
+            f"{head}: the condition never looks at {noun}, and `{expr}()` would not help either (a generator is"
+            f" always true). Use `any(True for _ in {expr}())`.",
+            fix,
+        )
+    if member.returns_data:
+        return f"{head}: the condition never looks at {noun}. Call it: `{expr}()`.", _call_fix(access, Applicability.UNSAFE)
+    return (
+        f"{head} and the method is never run. Call `{expr}()` on its own line before the condition.",
+        _call_fix(access, Applicability.DISPLAY_ONLY),
+    )
+
+
+def _member_span(access: MemberAccess) -> Span:
+    return Span(access.member.start_pos, access.member.end_pos)
+
+
+def _call_fix(access: MemberAccess, applicability: Applicability) -> Fix:
+    end = access.member.end_pos
+    return Fix(f"Call `{access.text}()`", applicability, (Edit(Span(end, end), "()"),))
+
+
+def _wrap_fix(access: MemberAccess, template: str, applicability: Applicability = Applicability.SAFE) -> Fix:
+    """Replace ``receiver.member`` by ``template`` filled with its source text."""
+    nodes = [*access.receiver_nodes, access.expr.children[access.index]]
+    source = "".join(node.get_code(include_prefix=i > 0) for i, node in enumerate(nodes))
+    replacement = template.format(source)
+    span = Span(nodes[0].start_pos, access.member.end_pos)
+    return Fix(f"Use `{template.format(code_of(nodes))}`", applicability, (Edit(span, replacement),))
+
+
+def _use(fix: Fix) -> str:
+    return fix.title.replace("Call `", "Call it: `", 1) + "."

@@ -1,0 +1,277 @@
+"""How the code uses a value: the syntactic context of an uncalled method reference.
+
+``classify(access)`` answers "what does the surrounding code do with ``x.member``?" — drop it
+as a statement, iterate it, add to it, print it, test its truth... Contexts where a bound
+method may be meant on purpose (an assignment, an unknown function's argument, a callback,
+``getattr``, ``functools.partial``, ``map``, a ``key=`` argument, a decorator) give ``None``:
+the rules never report those.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+from dataclasses import dataclass
+from enum import Enum
+
+from parso.tree import BaseNode, NodeOrLeaf
+
+from torchls.analysis.candidates import MemberAccess, code_of
+
+
+class UsageKind(str, Enum):
+    """The contexts the rules know."""
+
+    STATEMENT = "statement"  # `model.eval` alone
+    ITERATED = "iterated"  # for loops, comprehensions, list(), optimizers, clip_grad_norm_ ...
+    LEN = "len"
+    PARAM_GROUP = "param-group"  # {"params": model.parameters}
+    SUBSCRIPTED = "subscripted"
+    ARITHMETIC = "arithmetic"
+    ORDERING = "ordering"  # <, <=, >, >=
+    EQUALITY = "equality"  # ==, !=
+    MEMBERSHIP = "membership"  # x in model.parameters
+    FORMAT_SPEC = "format-spec"  # f"{loss.item:.4f}", "%.4f" % loss.item
+    FORMATTED = "formatted"  # f"{loss.item}", str(loss.item)
+    PRINTED = "printed"  # print, logging, metric writers
+    CONVERTED = "converted"  # float(), int(), round(), abs()
+    TRUTH = "truth"  # if / while / assert / not / and / or / ternary
+    STORED = "stored"  # append, dict values, deepcopy, annotated return
+    SAVED = "saved"  # torch.save
+    LOADED = "loaded"  # load_state_dict
+
+
+@dataclass(frozen=True)
+class Usage:
+    """A context and its detail (operator, consumer, format spec...)."""
+
+    kind: UsageKind
+    detail: str = ""
+    node: NodeOrLeaf | None = None  # the call or expression that gives the context, for fixes
+
+
+ITERATING_BUILTINS = frozenset(
+    {"list", "tuple", "set", "frozenset", "sorted", "sum", "min", "max", "enumerate", "zip", "any", "all",
+     "dict", "reversed", "iter"}
+)
+GRAD_CLIPPERS = frozenset({"clip_grad_norm_", "clip_grad_value_", "clip_grad_norm", "parameters_to_vector"})
+CONVERTERS = frozenset({"float", "int", "round", "abs", "complex"})
+LOGGING_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "critical", "exception", "log"})
+METRIC_METHODS = frozenset({"add_scalar", "add_scalars", "log_metric", "log_metrics", "log_dict"})
+ORDERING_OPERATORS = frozenset({"<", ">", "<=", ">="})
+NUMERIC_PERCENT = re.compile(r"%[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGc]")
+
+
+def classify(access: MemberAccess, optimizer_classes: frozenset[str]) -> Usage | None:
+    """The context of an uncalled ``access``, or None when it is not one the rules report."""
+    following = access.following
+    if following:
+        first = following[0]
+        if first.type == "trailer" and first.children[0] == "[":  # type: ignore[attr-defined]
+            return Usage(UsageKind.SUBSCRIPTED, node=first)
+        return None  # `.return_value`, `.__name__`, ...: the method object itself is used
+    return _classify_value(access.expr, optimizer_classes)
+
+
+def _classify_value(node: NodeOrLeaf, optimizers: frozenset[str]) -> Usage | None:
+    parent = node.parent
+    if parent is None:
+        return None
+    kind = parent.type
+    children = parent.children
+    if kind == "simple_stmt":
+        return Usage(UsageKind.STATEMENT)
+    if kind == "for_stmt" and children[3] is node:
+        return Usage(UsageKind.ITERATED, "the `for` loop")
+    if kind in ("comp_for", "sync_comp_for") and len(children) > 3 and children[3] is node:
+        return Usage(UsageKind.ITERATED, "the comprehension")
+    if kind == "comp_if":
+        return Usage(UsageKind.TRUTH)
+    if kind == "star_expr" or (kind == "argument" and children[0] == "*"):
+        return Usage(UsageKind.ITERATED, "`*` unpacking")
+    if kind == "argument" and len(children) == 3 and children[1] == "=" and children[2] is node:
+        call = parent.parent.parent if parent.parent and parent.parent.type == "arglist" else parent.parent
+        return _classify_argument(call, None, children[0].value, optimizers)  # type: ignore[union-attr]
+    if kind == "arglist":
+        position = sum(1 for child in children[: children.index(node)] if child.type != "operator")
+        return _classify_argument(parent.parent, position, None, optimizers)
+    if kind == "trailer" and children[0] == "(":
+        return _classify_argument(parent, 0, None, optimizers)
+    if kind in ("arith_expr", "term", "shift_expr", "and_expr", "xor_expr", "expr", "power"):
+        return _classify_operator(parent, node)
+    if kind == "factor":
+        return Usage(UsageKind.ARITHMETIC, f"unary `{children[0].get_code().strip()}`")
+    if kind == "comparison":
+        return _classify_comparison(parent, node)
+    if kind == "expr_stmt" and len(children) == 3 and children[2] is node and children[1].type == "operator":
+        operator = children[1].value  # type: ignore[attr-defined]
+        if operator != "=" and operator.endswith("="):
+            return Usage(UsageKind.ARITHMETIC, f"`{operator}`")
+        return None  # `f = model.eval`: a deliberate reference
+    if kind == "not_test":
+        return Usage(UsageKind.TRUTH)
+    if kind in ("and_test", "or_test"):
+        if children[-1] is not node:
+            return Usage(UsageKind.TRUTH)
+        outer = _classify_value(parent, optimizers)
+        return outer if outer is not None and outer.kind == UsageKind.TRUTH else None
+    if kind == "ternary" or (kind == "test" and len(children) == 5 and children[1] == "if"):
+        return Usage(UsageKind.TRUTH) if children[2] is node else None
+    if kind in ("if_stmt", "while_stmt"):
+        index = children.index(node)
+        if index > 0 and children[index - 1] in ("if", "elif", "while"):
+            return Usage(UsageKind.TRUTH)
+        return None
+    if kind == "assert_stmt" and children[1] is node:
+        return Usage(UsageKind.TRUTH)
+    if kind == "fstring_expr":
+        spec = next((c for c in children if c.type == "fstring_format_spec"), None)
+        if spec is not None and spec.get_code().strip(":"):
+            return Usage(UsageKind.FORMAT_SPEC, spec.get_code())
+        return Usage(UsageKind.FORMATTED, "the f-string")
+    if kind == "dictorsetmaker":
+        return _classify_dict_value(parent, node)
+    if kind == "atom" and children[0] == "{" and len(children) == 3:
+        return None  # `{model.eval}`: a set holding the method
+    if kind == "return_stmt":
+        return _classify_return(parent)
+    return None
+
+
+def _classify_argument(
+    trailer: BaseNode | None, position: int | None, keyword: str | None, optimizers: frozenset[str]
+) -> Usage | None:
+    """Usage as an argument of the call ``callee(...)`` whose argument trailer is ``trailer``."""
+    if trailer is None or trailer.type != "trailer" or trailer.parent is None:
+        return None
+    call = trailer.parent
+    callee_nodes = call.children[: call.children.index(trailer)]
+    callee = code_of(callee_nodes)
+    last = callee.rsplit(".", 1)[-1]
+    plain = len(callee_nodes) == 1 and callee_nodes[0].type == "name"
+    positional = keyword is None
+    if plain and positional and last in ITERATING_BUILTINS:
+        return Usage(UsageKind.ITERATED, f"`{last}()`", call)
+    if plain and positional and last == "len":
+        return Usage(UsageKind.LEN, node=call)
+    if callee in ("chain", "itertools.chain") and positional:
+        return Usage(UsageKind.ITERATED, "`itertools.chain`")
+    if last in GRAD_CLIPPERS and (position == 0 or keyword == "parameters"):
+        return Usage(UsageKind.ITERATED, f"`{last}`")
+    if last in optimizers and (position == 0 or keyword == "params"):
+        return Usage(UsageKind.ITERATED, f"`{last}`")
+    if callee == "torch.save" and position == 0:
+        return Usage(UsageKind.SAVED)
+    if last == "load_state_dict" and len(callee_nodes) > 1 and (position == 0 or keyword == "state_dict"):
+        return Usage(UsageKind.LOADED)
+    if callee in ("copy.deepcopy", "deepcopy", "copy.copy"):
+        return Usage(UsageKind.STORED, f"`{callee}`")
+    if plain and positional and last == "print":
+        return Usage(UsageKind.PRINTED, "`print`")
+    if not plain and positional and last in LOGGING_METHODS:
+        return Usage(UsageKind.PRINTED, f"`{callee}`")
+    if not plain and last in METRIC_METHODS:
+        return Usage(UsageKind.PRINTED, f"`{callee}`")
+    if plain and position == 0 and last in CONVERTERS:
+        return Usage(UsageKind.CONVERTED, last)
+    if plain and position == 0 and last == "bool":
+        return Usage(UsageKind.TRUTH)
+    if plain and position == 0 and last in ("str", "repr"):
+        return Usage(UsageKind.FORMATTED, f"`{last}()`")
+    if last == "format" and len(callee_nodes) == 2 and callee_nodes[0].type in ("string", "atom"):
+        return _classify_str_format(callee_nodes[0], position, keyword)
+    if not plain and positional and last in ("append", "insert"):
+        return Usage(UsageKind.STORED, f"`{callee}`")
+    if not plain and positional and last == "extend":
+        return Usage(UsageKind.ITERATED, f"`{callee}`")
+    if plain and last == "dict" and keyword is not None:
+        return Usage(UsageKind.STORED, "the dict")
+    return None
+
+
+def _classify_operator(parent: BaseNode, node: NodeOrLeaf) -> Usage:
+    children = parent.children
+    index = children.index(node)
+    operator = children[index - 1] if index > 0 else children[index + 1]
+    symbol = operator.get_code().strip()
+    if symbol == "%" and index > 0 and children[0].type in ("string", "strings"):
+        template = _string_value(children[0])
+        if template is not None and not NUMERIC_PERCENT.search(template):
+            return Usage(UsageKind.FORMATTED, "`%` formatting")
+        return Usage(UsageKind.FORMAT_SPEC, "%")
+    return Usage(UsageKind.ARITHMETIC, f"`{symbol}`")
+
+
+def _classify_comparison(parent: BaseNode, node: NodeOrLeaf) -> Usage | None:
+    children = parent.children
+    index = children.index(node)
+    operator = children[index - 1] if index > 0 else children[index + 1]
+    symbol = " ".join(operator.get_code().split())
+    if symbol in ("==", "!="):
+        return Usage(UsageKind.EQUALITY, symbol)
+    if symbol in ORDERING_OPERATORS:
+        return Usage(UsageKind.ORDERING, symbol)
+    if symbol in ("in", "not in") and index > 0:
+        return Usage(UsageKind.MEMBERSHIP, symbol)
+    return None  # `is`, `is not`, or the left side of `in`
+
+
+def _classify_dict_value(parent: BaseNode, node: NodeOrLeaf) -> Usage | None:
+    children = parent.children
+    index = children.index(node)
+    if index < 2 or children[index - 1] != ":":
+        return None  # a set element or a key
+    key = _string_value(children[index - 2])
+    if key == "params":
+        return Usage(UsageKind.PARAM_GROUP)
+    return Usage(UsageKind.STORED, "the dict")
+
+
+def _classify_return(return_stmt: BaseNode) -> Usage | None:
+    function = return_stmt.search_ancestor("funcdef", "lambdef", "classdef")  # type: ignore[attr-defined]
+    if function is None or function.type != "funcdef":
+        return None
+    annotation = function.annotation
+    if annotation is None:
+        return None
+    text = annotation.get_code()
+    if any(word in text for word in ("Callable", "Any", "object", "None")):
+        return None  # the function may mean to return the method
+    return Usage(UsageKind.STORED, f"the return value (annotated `{text.strip()}`)")
+
+
+def _classify_str_format(template_node: NodeOrLeaf, position: int | None, keyword: str | None) -> Usage | None:
+    template = _string_value(template_node)
+    if template is None:
+        return None
+    auto_index = 0
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError:
+        return None
+    for _, field_name, spec, _ in fields:
+        if field_name is None:
+            continue
+        if field_name == "":
+            target: int | str = auto_index
+            auto_index += 1
+        else:
+            head = re.split(r"[.\[]", field_name, maxsplit=1)[0]
+            target = int(head) if head.isdigit() else head
+        if target == (keyword if keyword is not None else position):
+            if spec:
+                return Usage(UsageKind.FORMAT_SPEC, f":{spec}")
+            return Usage(UsageKind.FORMATTED, "`str.format`")
+    return None
+
+
+def _string_value(node: NodeOrLeaf) -> str | None:
+    """The value of a plain string literal (or implicit concatenation), else None."""
+    if node.type not in ("string", "strings"):
+        return None
+    try:
+        value = ast.literal_eval(node.get_code().strip())
+    except (ValueError, SyntaxError):
+        return None
+    return value if isinstance(value, str) else None
