@@ -38,3 +38,12 @@ def find_environment(python: str | None = None) -> Environment:
             except InvalidPythonEnvironment:
                 continue
     return jedi.create_environment(sys.executable, safe=False)
+
+
+def torch_location(environment: Environment) -> Path | None:
+    """Where the environment's torch package is, or None when torch is not installed there."""
+    for entry in environment.get_sys_path():
+        candidate = Path(entry) / "torch" / "__init__.py"
+        if candidate.is_file():
+            return candidate.parent
+    return None

@@ -1,0 +1,107 @@
+"""``torchls check``: analyse files, report, and optionally fix them."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from torchls.analysis.engine import Analyzer
+from torchls.analysis.findings import Finding
+from torchls.analysis.fixes import applicable, apply_edits, syntax_error_count
+from torchls.analysis.settings import Settings, load_settings
+from torchls.files import FileError, SourceFile, discover, read_source, write_source
+
+MAX_FIX_PASSES = 4  # a pass skips overlapping fixes; the next pass picks them up
+
+
+@dataclass
+class CheckResult:
+    """What a check run found, fixed and could not read."""
+
+    findings: list[tuple[Path, list[Finding]]] = field(default_factory=list)
+    fixed: int = 0
+    errors: list[str] = field(default_factory=list)
+    diffs: list[str] = field(default_factory=list)
+
+
+class SettingsProvider:
+    """Settings per file: the nearest ``[tool.torchls]`` under command-line overrides (cached per folder)."""
+
+    def __init__(self, overrides: dict[str, object]) -> None:
+        self._overrides = overrides
+        self._cache: dict[Path, Settings] = {}
+
+    def __call__(self, path: Path) -> Settings:
+        """Settings for one file."""
+        folder = path.resolve().parent
+        if folder not in self._cache:
+            self._cache[folder] = load_settings(folder).merged(self._overrides)
+        return self._cache[folder]
+
+
+def check_paths(
+    analyzer: Analyzer,
+    paths: list[Path],
+    settings_for: SettingsProvider,
+    fix: bool = False,
+    diff: bool = False,
+) -> CheckResult:
+    """Analyse every Python file under ``paths``; with ``fix`` write safe fixes, with ``diff`` show them."""
+    result = CheckResult()
+    for item in discover(paths):
+        if isinstance(item, FileError):
+            result.errors.append(str(item))
+            continue
+        try:
+            source = read_source(item)
+        except FileError as error:
+            result.errors.append(str(error))
+            continue
+        settings = settings_for(item)
+        findings = analyzer.analyze(source.text, item.resolve(), settings)
+        if fix or diff:
+            text, findings, count = _fix(analyzer, source, findings, settings)
+            if count:
+                if diff:
+                    result.diffs.append(_diff(item, source.text, text))
+                else:
+                    try:
+                        write_source(source, text)
+                    except (FileError, OSError) as error:
+                        result.errors.append(str(error))
+                        continue
+                    result.fixed += count
+        if findings:
+            result.findings.append((item, findings))
+    return result
+
+
+def _fix(
+    analyzer: Analyzer, source: SourceFile, findings: list[Finding], settings: Settings
+) -> tuple[str, list[Finding], int]:
+    """Apply safe fixes until none is left; returns the text, the remaining findings and the count."""
+    text = source.text
+    errors_before = syntax_error_count(text)
+    fixed = 0
+    for _ in range(MAX_FIX_PASSES):
+        edits = applicable(findings)
+        if not edits:
+            break
+        candidate = apply_edits(text, edits)
+        if syntax_error_count(candidate) > errors_before:
+            print(f"{source.path}: fixes not applied: they would make the file fail to parse", file=sys.stderr)
+            break
+        fixed += len({id(f) for f in findings if f.fix and any(e in edits for e in f.fix.edits)})
+        text = candidate
+        findings = analyzer.analyze(text, source.path.resolve(), settings)
+    return text, findings, fixed
+
+
+def _diff(path: Path, before: str, after: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+        )
+    )

@@ -1,0 +1,128 @@
+"""The ``torchls`` command: ``check``, ``serve``, ``rule`` and ``--version``.
+
+Exit status of ``check``: 0 no findings, 1 findings (or, with ``--diff``, fixes to show),
+2 usage error, internal error, bad interpreter, or a path that could not be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from torchls import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used to document the CLI)."""
+    parser = argparse.ArgumentParser(
+        prog="torchls",
+        description="A PyTorch-aware linter and language server for attribute-versus-method confusions.",
+    )
+    parser.add_argument("--version", action="version", version=f"torchls {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser("check", help="check files and directories", description="Check Python files.")
+    check.add_argument("paths", nargs="*", type=Path, default=[Path(".")], metavar="PATH",
+                       help="files or directories (default: .)")
+    check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes in place")
+    check.add_argument("--diff", action="store_true", help="show the safe fixes as a diff; change nothing")
+    check.add_argument("--select", metavar="CODES", help="comma-separated rule codes or prefixes to enable")
+    check.add_argument("--ignore", metavar="CODES", help="comma-separated rule codes or prefixes to disable")
+    check.add_argument("--python", metavar="PATH",
+                       help="interpreter (or venv) whose packages are analysed; default: the active virtualenv,"
+                            " else the interpreter torchls runs in")
+
+    serve = commands.add_parser("serve", help="run the language server", description="Run the language server.")
+    serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
+
+    rule = commands.add_parser("rule", help="show a rule's documentation", description="Show a rule's documentation.")
+    rule.add_argument("code", help="rule code, e.g. TL001")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script and ``python -m torchls``."""
+    args = build_parser().parse_args(argv)
+    if args.command == "rule":
+        return _rule(args.code)
+    if args.command == "serve":
+        return _serve(args.tcp)
+    try:
+        return _check(args)
+    except KeyboardInterrupt:
+        return EXIT_ERROR
+    except Exception as error:  # never a traceback for the user, but say what broke
+        print(f"torchls: internal error: {error!r}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _rule(code: str) -> int:
+    from torchls.analysis.rules import RULES
+
+    rule = RULES.get(code.upper())
+    if rule is None:
+        print(f"torchls: unknown rule {code!r}; rules: {', '.join(RULES)}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"# {rule.code} {rule.name}\n\n{rule.doc}")
+    return EXIT_CLEAN
+
+
+def _serve(tcp: str | None) -> int:
+    from torchls.lsp.server import create_server
+
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
+    server = create_server()
+    if tcp:
+        host, _, port = tcp.rpartition(":")
+        if not port.isdigit():
+            print("torchls: --tcp expects HOST:PORT", file=sys.stderr)
+            return EXIT_ERROR
+        server.start_tcp(host or "127.0.0.1", int(port))
+    else:
+        server.start_io()
+    return EXIT_CLEAN
+
+
+def _check(args: argparse.Namespace) -> int:
+    from torchls.analysis.engine import Analyzer
+    from torchls.analysis.environment import InterpreterError, find_environment, torch_location
+    from torchls.analysis.settings import SettingsError
+    from torchls.check import SettingsProvider, check_paths
+    from torchls.output import format_json, format_text
+
+    logging.basicConfig(stream=sys.stderr, level=logging.ERROR, format="%(message)s")
+    try:
+        environment = find_environment(args.python)
+    except InterpreterError as error:
+        print(f"torchls: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    if torch_location(environment) is None:
+        print(
+            f"torchls: torch is not installed in {environment.executable}: torch objects cannot be recognised."
+            " Pass the interpreter of your project with --python.",
+            file=sys.stderr,
+        )
+    overrides = {"select": args.select, "ignore": args.ignore}
+    try:
+        provider = SettingsProvider(overrides)
+        analyzer = Analyzer(environment, project_root=Path.cwd())
+        result = check_paths(analyzer, args.paths, provider, fix=args.fix, diff=args.diff)
+    except SettingsError as error:
+        print(f"torchls: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    for message in result.errors:
+        print(f"torchls: {message}", file=sys.stderr)
+    if args.diff:
+        sys.stdout.write("".join(result.diffs))
+    elif args.format == "json":
+        print(format_json(result.findings))
+    else:
+        print(format_text(result.findings, result.fixed))
+    if result.findings or (args.diff and result.diffs):
+        return EXIT_FINDINGS
+    return EXIT_ERROR if result.errors else EXIT_CLEAN

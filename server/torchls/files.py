@@ -1,0 +1,99 @@
+"""Finding, reading and safely rewriting the files ``torchls check`` works on."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import tokenize
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+SKIPPED_DIRECTORIES = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "env", ".venv"})
+
+
+class FileError(Exception):
+    """A file cannot be checked; the message says why."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file's text as read, and what is needed to write it back unchanged but for fixes."""
+
+    path: Path
+    text: str
+    encoding: str
+    raw: bytes
+
+
+def discover(paths: list[Path]) -> Iterator[Path | FileError]:
+    """The ``.py`` files under ``paths`` (sorted; hidden folders, venvs and caches skipped)."""
+    seen: set[Path] = set()
+    for path in paths:
+        if not path.exists():
+            yield FileError(f"{path}: no such file or directory")
+        elif path.is_file():
+            yield path
+        else:
+            for root, directories, files in os.walk(path, followlinks=False):
+                directories[:] = sorted(d for d in directories if not _skipped(Path(root) / d))
+                for name in sorted(files):
+                    if name.endswith(".py"):
+                        file = Path(root) / name
+                        real = file.resolve()
+                        if real not in seen:
+                            seen.add(real)
+                            yield file
+
+
+def _skipped(directory: Path) -> bool:
+    name = directory.name
+    return name.startswith(".") or name in SKIPPED_DIRECTORIES or (directory / "pyvenv.cfg").exists()
+
+
+def read_source(path: Path) -> SourceFile:
+    """Read a Python file, honouring a PEP 263 encoding cookie; newlines are kept as they are."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise FileError(f"{path}: cannot read: {error.strerror or error}") from error
+    if b"\x00" in raw:
+        raise FileError(f"{path}: not a text file (contains NUL bytes)")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+        text = raw.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError) as error:
+        raise FileError(f"{path}: cannot decode: {error}") from error
+    if encoding == "utf-8-sig":
+        text = text.removeprefix("\ufeff")
+    return SourceFile(path, text, encoding, raw)
+
+
+def write_source(source: SourceFile, text: str) -> None:
+    """Replace the file atomically (temporary file + rename), keeping its permissions.
+
+    Refuses when the file changed on disk since it was read.
+    """
+    try:
+        current = source.path.read_bytes()
+    except OSError as error:
+        raise FileError(f"{source.path}: cannot re-read before writing: {error.strerror or error}") from error
+    if current != source.raw:
+        raise FileError(f"{source.path}: changed on disk while torchls was checking it; not written")
+    data = text.encode(source.encoding)
+    if source.encoding == "utf-8-sig":
+        data = data if data.startswith(b"\xef\xbb\xbf") else b"\xef\xbb\xbf" + data
+    target = source.path.resolve()
+    mode = target.stat().st_mode
+    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".torchls")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode & 0o7777)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
