@@ -1,0 +1,422 @@
+"""The torchls language server (pygls 2.1): diagnostics (push and pull), hover, code actions.
+
+Handlers are thin: they get the document, ask the analysis (on the single jedi thread, since
+jedi is not thread-safe), convert with ``convert.py`` and answer. Diagnostics are debounced per
+document, and results for a version the editor has already moved past are dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
+
+from torchls import __version__
+from torchls.analysis.catalog import load_catalog
+from torchls.analysis.engine import Analyzer, MemberInfo
+from torchls.analysis.environment import InterpreterError, find_environment, torch_location
+from torchls.analysis.findings import Applicability, Finding, Position
+from torchls.analysis.fixes import applicable
+from torchls.analysis.settings import Settings, SettingsError, load_settings
+from torchls.analysis.suppressions import ignore_comment_edit
+from torchls.lsp.convert import PositionConverter, fix_from_data
+from torchls.lsp.hover import hover_markdown
+from torchls.lsp.options import ServerOptions, parse_options
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+FIX_ALL_KIND = "source.fixAll.torchls"
+HOVER_TIMEOUT_S = 2.0
+WARMUP_SOURCE = "import torch\nm = torch.nn.Linear(1, 1)\nm.eval\nt = torch.zeros(1)\nt.item\n"
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    """Findings for one version of one document, under one settings generation."""
+
+    version: int | None
+    generation: int
+    findings: list[Finding]
+
+
+class TorchlsServer(LanguageServer):
+    """pygls server with torchls's state: options, the jedi thread, the last results."""
+
+    def __init__(self) -> None:
+        super().__init__("torchls", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.options = ServerOptions()
+        self.catalog = load_catalog()
+        self.jedi_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="torchls-jedi")
+        self.analyzer: Analyzer | None = None
+        self.analyzer_python: str | None = None
+        self.results: dict[str, DocumentResult] = {}
+        self.pending: dict[str, asyncio.Task[None]] = {}
+        self.settings_cache: dict[Path, Settings] = {}
+        self.generation = 0  # bumped when settings change: cached results become stale
+        self.pull_diagnostics = False
+        self.project_root: Path | None = None
+        self.reported: set[str] = set()  # messages already shown, so each is shown once
+
+    # The jedi thread ----------------------------------------------------------------------
+
+    async def on_jedi_thread(self, function: Callable[..., T], *args: Any) -> T:
+        """Run ``function`` on the one thread that uses jedi."""
+        return await asyncio.get_running_loop().run_in_executor(self.jedi_thread, function, *args)
+
+    def current_analyzer(self) -> tuple[Analyzer, str | None]:
+        """The analyzer for the configured interpreter (jedi thread); a problem message if it fell back."""
+        problem = None
+        if self.analyzer is None or self.analyzer_python != self.options.python:
+            try:
+                environment = find_environment(self.options.python)
+            except InterpreterError as error:
+                problem = f"torchls: {error}; analysing with {find_environment().executable} instead."
+                environment = find_environment()
+            if torch_location(environment) is None:
+                problem = (problem or "") + (
+                    f" torchls: torch is not installed in {environment.executable}: torch objects cannot be"
+                    " recognised. Set torchls's `python` setting to your project's interpreter."
+                )
+            self.analyzer = Analyzer(environment, project_root=self.project_root, catalog=self.catalog)
+            self.analyzer_python = self.options.python
+        return self.analyzer, problem.strip() if problem else None
+
+    # Analysis -------------------------------------------------------------------------------
+
+    def settings_for(self, document: TextDocument) -> Settings:
+        """``[tool.torchls]`` for the document's folder under the editor's rule settings."""
+        folder = Path(document.path).parent if document.uri.startswith("file:") else self.project_root
+        if folder is None:
+            folder = Path.cwd()
+        if folder not in self.settings_cache:
+            try:
+                self.settings_cache[folder] = load_settings(folder).merged(self.options.rule_overrides)
+            except SettingsError as error:
+                self.report_once(str(error))
+                self.settings_cache[folder] = Settings()
+        return self.settings_cache[folder]
+
+    async def analyze(self, uri: str) -> DocumentResult | None:
+        """Analyse the document's current version (None if it closed or changed meanwhile)."""
+        document = self.workspace.get_text_document(uri)
+        version, source, generation = document.version, document.source, self.generation
+        path = Path(document.path) if uri.startswith("file:") else None
+        settings = self.settings_for(document)
+
+        def run() -> tuple[list[Finding], str | None]:
+            analyzer, problem = self.current_analyzer()
+            return analyzer.analyze(source, path, settings), problem
+
+        findings, problem = await self.on_jedi_thread(run)
+        if problem:
+            self.report_once(problem)
+        if uri not in self.workspace.text_documents or self.workspace.get_text_document(uri).version != version:
+            return None
+        result = DocumentResult(version, generation, findings)
+        self.results[uri] = result
+        return result
+
+    async def current_result(self, uri: str) -> DocumentResult | None:
+        """The result for the document's current version, analysing it if needed."""
+        document = self.workspace.get_text_document(uri)
+        cached = self.results.get(uri)
+        if cached is not None and cached.version == document.version and cached.generation == self.generation:
+            return cached
+        return await self.analyze(uri)
+
+    def schedule(self, uri: str, delay_s: float) -> None:
+        """(Re)start the debounced diagnosis of a document (push mode)."""
+        previous = self.pending.pop(uri, None)
+        if previous is not None:
+            previous.cancel()
+        if not self.pull_diagnostics:
+            self.pending[uri] = asyncio.ensure_future(self._diagnose_later(uri, delay_s))
+
+    async def _diagnose_later(self, uri: str, delay_s: float) -> None:
+        try:
+            await asyncio.sleep(delay_s)
+            result = await self.analyze(uri)
+            if result is not None:
+                self.publish(uri, result)
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            log.exception("torchls: diagnosing %s failed", uri)
+
+    def publish(self, uri: str, result: DocumentResult) -> None:
+        """Push the diagnostics of one document version."""
+        converter = PositionConverter(self.workspace.get_text_document(uri))
+        diagnostics = [converter.to_diagnostic(f, result.version) for f in result.findings]
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=result.version)
+        )
+
+    def refresh_all(self) -> None:
+        """Settings changed: re-diagnose every open document."""
+        self.generation += 1
+        self.settings_cache.clear()
+        if self.pull_diagnostics:
+            if _refresh_supported(self.client_capabilities):
+                self.workspace_diagnostic_refresh(None)
+            return
+        for uri in list(self.workspace.text_documents):
+            self.schedule(uri, 0)
+
+    def report_once(self, message: str) -> None:
+        """Show a problem to the user once (and log it every time)."""
+        self.window_log_message(types.LogMessageParams(type=types.MessageType.Warning, message=message))
+        if message not in self.reported:
+            self.reported.add(message)
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=message))
+
+    def apply_options(self, raw: Any) -> None:
+        """Take new editor settings."""
+        self.options = parse_options(raw)
+        for problem in self.options.problems:
+            self.report_once(f"torchls setting ignored: {problem}")
+
+
+def _refresh_supported(capabilities: types.ClientCapabilities) -> bool:
+    workspace = capabilities.workspace
+    return bool(workspace and workspace.diagnostics and workspace.diagnostics.refresh_support)
+
+
+def _findings_at(result: DocumentResult | None, position: Position) -> list[Finding]:
+    if result is None:
+        return []
+    return [f for f in result.findings if f.span.start <= position <= f.span.end]
+
+
+def create_server() -> TorchlsServer:
+    """A server with every feature registered."""
+    server = TorchlsServer()
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: TorchlsServer, params: types.InitializeParams) -> None:
+        ls.apply_options(params.initialization_options)
+        ls.pull_diagnostics = params.capabilities.text_document is not None and (
+            params.capabilities.text_document.diagnostic is not None
+        )
+        root = ls.workspace.root_path
+        ls.project_root = Path(root) if root else None
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: TorchlsServer, params: types.InitializedParams) -> None:
+        await _warm_up(ls)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: TorchlsServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: TorchlsServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri, ls.options.debounce_ms / 1000)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: TorchlsServer, params: types.DidSaveTextDocumentParams) -> None:
+        if params.text_document.uri.endswith("pyproject.toml"):
+            ls.refresh_all()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: TorchlsServer, params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        task = ls.pending.pop(uri, None)
+        if task is not None:
+            task.cancel()
+        ls.results.pop(uri, None)
+        if not ls.pull_diagnostics:
+            ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(ls: TorchlsServer, params: types.DidChangeConfigurationParams) -> None:
+        settings = params.settings
+        if not settings:
+            try:
+                items = await ls.workspace_configuration_async(
+                    types.ConfigurationParams(items=[types.ConfigurationItem(section="torchls")])
+                )
+                settings = items[0] if items else None
+            except Exception:
+                settings = None
+        if settings is not None:
+            ls.apply_options(settings)
+            ls.refresh_all()
+
+    @server.feature(
+        types.TEXT_DOCUMENT_DIAGNOSTIC,
+        types.DiagnosticOptions(identifier="torchls", inter_file_dependencies=False, workspace_diagnostics=False),
+    )
+    async def pull_diagnostics(
+        ls: TorchlsServer, params: types.DocumentDiagnosticParams
+    ) -> types.DocumentDiagnosticReport:
+        uri = params.text_document.uri
+        result = await ls.current_result(uri)
+        if result is None:  # the document changed while it was analysed: analyse the new version
+            result = await ls.current_result(uri)
+        if result is None:
+            return types.RelatedFullDocumentDiagnosticReport(items=[])
+        result_id = f"{result.version}:{result.generation}"
+        if params.previous_result_id == result_id:
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+        converter = PositionConverter(ls.workspace.get_text_document(uri))
+        items = [converter.to_diagnostic(f, result.version) for f in result.findings]
+        return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=result_id)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    async def hover(ls: TorchlsServer, params: types.HoverParams) -> types.Hover | None:
+        uri = params.text_document.uri
+        document = ls.workspace.get_text_document(uri)
+        converter = PositionConverter(document)
+        position = converter.from_lsp_position(params.position)
+        result = ls.results.get(uri)
+        findings = _findings_at(result, position) if result and result.version == document.version else []
+        path = Path(document.path) if uri.startswith("file:") else None
+
+        def describe() -> MemberInfo | None:
+            return ls.current_analyzer()[0].describe(document.source, path, position)
+
+        info = None
+        try:
+            info = await asyncio.wait_for(ls.on_jedi_thread(describe), HOVER_TIMEOUT_S)
+        except Exception:  # timeout while a long analysis holds jedi, or a jedi error
+            log.debug("torchls: hover description unavailable", exc_info=True)
+        if info is None and not findings:
+            return None
+        span = info.span if info is not None else findings[0].span
+        return types.Hover(
+            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=hover_markdown(info, findings, ls.catalog)),
+            range=converter.to_lsp_range(span),
+        )
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(
+            code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.SourceFixAll, FIX_ALL_KIND],
+            resolve_provider=False,
+        ),
+    )
+    async def code_action(ls: TorchlsServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+        uri = params.text_document.uri
+        document = ls.workspace.get_text_document(uri)
+        only = params.context.only
+        actions: list[types.CodeAction] = []
+        if not only or any(types.CodeActionKind.QuickFix.value.startswith(k) or k.startswith("quickfix") for k in only):
+            actions += _quick_fixes(ls, document, params.context.diagnostics)
+        if not only or any(FIX_ALL_KIND.startswith(k) for k in only):
+            result = await ls.current_result(uri)
+            if result is not None:
+                edits = applicable(result.findings)
+                if edits:
+                    converter = PositionConverter(document)
+                    actions.append(
+                        types.CodeAction(
+                            title="torchls: fix all safe fixes",
+                            kind=FIX_ALL_KIND,
+                            edit=types.WorkspaceEdit(changes={uri: converter.to_text_edits(edits)}),
+                        )
+                    )
+        return actions or None
+
+    return server
+
+
+def _quick_fixes(
+    ls: TorchlsServer, document: TextDocument, diagnostics: list[types.Diagnostic]
+) -> list[types.CodeAction]:
+    """A fix and an "ignore on this line" action for each torchls diagnostic in the request."""
+    converter = PositionConverter(document)
+    result = ls.results.get(document.uri)
+    current = result.findings if result is not None and result.version == document.version else []
+    actions: list[types.CodeAction] = []
+    for diagnostic in diagnostics:
+        if diagnostic.source != "torchls" or not isinstance(diagnostic.code, str):
+            continue
+        fix = _fix_for(converter, current, diagnostic, document.version)
+        if fix is not None:
+            title, applicability, edits = fix
+            if applicability != Applicability.DISPLAY_ONLY:
+                actions.append(
+                    types.CodeAction(
+                        title=title + (" (unsafe)" if applicability == Applicability.UNSAFE else ""),
+                        kind=types.CodeActionKind.QuickFix,
+                        diagnostics=[diagnostic],
+                        is_preferred=applicability == Applicability.SAFE,
+                        edit=types.WorkspaceEdit(changes={document.uri: edits}),
+                    )
+                )
+        line_number = diagnostic.range.start.line
+        if line_number < len(converter.lines):
+            line = converter.lines[line_number]
+            content = line.rstrip("\r\n")
+            new_line = ignore_comment_edit(content, diagnostic.code)
+            end = converter.to_lsp_position((line_number + 1, len(content)))
+            actions.append(
+                types.CodeAction(
+                    title=f"Ignore {diagnostic.code} on this line",
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[diagnostic],
+                    edit=types.WorkspaceEdit(
+                        changes={
+                            document.uri: [
+                                types.TextEdit(
+                                    range=types.Range(start=types.Position(line=line_number, character=0), end=end),
+                                    new_text=new_line,
+                                )
+                            ]
+                        }
+                    ),
+                )
+            )
+    return actions
+
+
+def _fix_for(
+    converter: PositionConverter, findings: list[Finding], diagnostic: types.Diagnostic, version: int | None
+) -> tuple[str, Applicability, list[types.TextEdit]] | None:
+    """The fix of the finding behind a diagnostic: from the current results, else from its data."""
+    for finding in findings:
+        if finding.code == diagnostic.code and finding.fix and converter.to_lsp_range(finding.span) == diagnostic.range:
+            return finding.fix.title, finding.fix.applicability, converter.to_text_edits(finding.fix.edits)
+    carried = fix_from_data(diagnostic.data)
+    if carried is not None and carried[3] in (None, version):
+        return carried[0], carried[1], carried[2]
+    return None
+
+
+async def _warm_up(ls: TorchlsServer) -> None:
+    """Load torch into jedi before the first file needs it, with progress so the editor shows why."""
+    capabilities = ls.client_capabilities.window
+    token = str(uuid.uuid4())
+    progress = bool(capabilities and capabilities.work_done_progress)
+    try:
+        if progress:
+            await ls.work_done_progress.create_async(token)
+            ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(title="torchls", message="indexing torch"))
+    except Exception:
+        progress = False
+
+    def warm() -> str | None:
+        analyzer, problem = ls.current_analyzer()
+        analyzer.analyze(WARMUP_SOURCE)
+        return problem
+
+    try:
+        problem = await ls.on_jedi_thread(warm)
+        if problem:
+            ls.report_once(problem)
+    except Exception:
+        log.exception("torchls: warm-up failed")
+    finally:
+        if progress:
+            ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="ready"))
