@@ -141,6 +141,20 @@ def iterator_yields(returns: str) -> str | None:
     return {"Parameter": "Tensor", "Tensor": "Tensor", "Module": "Module"}.get(match.group(1))
 
 
+def requires_arguments(params: str) -> bool:
+    """True when a call needs at least one argument: some parameter has no default."""
+    try:
+        node = ast.parse(f"def f{params}: pass").body[0]
+    except SyntaxError:
+        return False
+    assert isinstance(node, ast.FunctionDef)
+    args = node.args
+    positional = args.posonlyargs + args.args
+    required_positional = len(positional) - len(args.defaults)
+    required_keyword = sum(default is None for default in args.kw_defaults)
+    return required_positional > 0 or required_keyword > 0
+
+
 def describe_method(root: str, name: str, static: Any, value: Any, stubs: dict[str, tuple[str, str]]) -> dict[str, Any]:
     signature = python_signature(value)
     if signature is None and root == "Tensor" and name in stubs:
@@ -150,6 +164,7 @@ def describe_method(root: str, name: str, static: Any, value: Any, stubs: dict[s
         returns = stubs[name][1]
     entry: dict[str, Any] = {
         "kind": "method",
+        "requires_arguments": requires_arguments(params),
         "bound_type": type(value).__name__,
         "signature": params,
         "returns": returns,

@@ -33,6 +33,7 @@ class Member:
     doc: str = ""
     # Methods
     bound_type: str = ""  # "method" or "builtin_function_or_method": what the bound member is
+    requires_arguments: bool = False  # a call needs arguments (`t.add_(other)`)
     signature: str = ""
     returns: str = ""
     returns_kind: str = ""  # none | self | tensor | iterator | value | unknown

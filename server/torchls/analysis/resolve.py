@@ -18,11 +18,13 @@ from typing import Any
 
 import jedi
 from jedi.inference.base_value import ValueSet
+from jedi.inference.context import CompForContext
 from jedi.inference.syntax_tree import infer_trailer
 from parso.tree import BaseNode, NodeOrLeaf
 
 from torchls.analysis.catalog import ROOT_TITLES, Catalog, Member
 
+_COMP_FOR = ("comp_for", "sync_comp_for")
 MAX_DEPTH = 6  # how many assignments / forward() bodies to follow for one receiver
 
 
@@ -74,6 +76,7 @@ class Resolver:
 
     def __init__(self, script: jedi.Script, catalog: Catalog) -> None:
         self._module_context = script._get_module_context()
+        self._inference_state = script._inference_state
         self._catalog = catalog
         self._overrides: dict[int, dict[str, str]] = {}
 
@@ -85,7 +88,8 @@ class Resolver:
         ``None`` values are ignored (``self.model = None`` in ``__init__``, set later): where the
         value is None the access fails anyway, so reporting the torch case is still right.
         """
-        context = self._module_context.create_context(nodes[0])
+        self._fresh_budget()
+        context = self._context_of(nodes[0])
         objects: list[TorchObject] = []
         for value in self._chain(context, nodes, 0):
             if isinstance(value, TorchObject):
@@ -103,7 +107,8 @@ class Resolver:
 
     def class_names(self, node: NodeOrLeaf) -> set[str]:
         """Qualified names of the classes ``node`` evaluates to (instances give nothing)."""
-        context = self._module_context.create_context(node)
+        self._fresh_budget()
+        context = self._context_of(node)
         names = set()
         for value in context.infer_node(node):
             if value.is_class():
@@ -139,6 +144,28 @@ class Resolver:
             if name in definitions:
                 return definitions[name]
         return None
+
+    def _context_of(self, node: NodeOrLeaf) -> Any:
+        """jedi's context for a node, with the comprehension scope of ``if`` clauses set right.
+
+        jedi's ``create_context`` places the condition of ``[t for t in ts if t.any]`` in the
+        enclosing scope (as it does the iterable), where ``t`` is unknown.
+        """
+        ancestor = node.parent
+        while ancestor is not None and ancestor.type not in ("funcdef", "classdef", "file_input"):
+            if ancestor.type == "comp_if" and ancestor.parent is not None and ancestor.parent.type in _COMP_FOR:
+                comp_for = ancestor.parent
+                return CompForContext(self._module_context.create_context(comp_for), comp_for)
+            ancestor = ancestor.parent
+        return self._module_context.create_context(node)
+
+    def _fresh_budget(self) -> None:
+        """Give each receiver jedi's full inference budget, as each jedi API call gets.
+
+        jedi limits how often one function is executed per inference state (6 times); without a
+        reset, the seventh `net = make_model()` in a file would silently stay unresolved.
+        """
+        self._inference_state.reset_recursion_limitations()
 
     # Walking an expression ----------------------------------------------------------------
 
@@ -216,7 +243,11 @@ class Resolver:
     def _torch_attribute(self, obj: TorchObject, name: str) -> list[Any] | None:
         """Step through ``obj.name`` with the catalog; None leaves it to jedi."""
         member = self._catalog.member(obj.root, name)
-        if member is None or self.override(obj, name) is not None:
+        if member is None:
+            return None
+        override = self.override(obj, name)
+        # The user's own definition wins, except `forward`, which calling the module runs anyway.
+        if override is not None and not (override == "method" and name == "forward"):
             return None
         if member.is_method:
             return [BoundMember(obj, member)]

@@ -59,6 +59,7 @@ GRAD_CLIPPERS = frozenset({"clip_grad_norm_", "clip_grad_value_", "clip_grad_nor
 CONVERTERS = frozenset({"float", "int", "round", "abs", "complex"})
 LOGGING_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "critical", "exception", "log"})
 METRIC_METHODS = frozenset({"add_scalar", "add_scalars", "log_metric", "log_metrics", "log_dict"})
+STAR = "`*` unpacking"
 ORDERING_OPERATORS = frozenset({"<", ">", "<=", ">="})
 NUMERIC_PERCENT = re.compile(r"%[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGc]")
 
@@ -89,7 +90,7 @@ def _classify_value(node: NodeOrLeaf, optimizers: frozenset[str]) -> Usage | Non
     if kind == "comp_if":
         return Usage(UsageKind.TRUTH)
     if kind == "star_expr" or (kind == "argument" and children[0] == "*"):
-        return Usage(UsageKind.ITERATED, "`*` unpacking")
+        return Usage(UsageKind.ITERATED, STAR)
     if kind == "argument" and len(children) == 3 and children[1] == "=" and children[2] is node:
         call = parent.parent.parent if parent.parent and parent.parent.type == "arglist" else parent.parent
         return _classify_argument(call, None, children[0].value, optimizers)  # type: ignore[union-attr]
@@ -235,10 +236,10 @@ def _classify_return(return_stmt: BaseNode) -> Usage | None:
     annotation = function.annotation
     if annotation is None:
         return None
-    text = annotation.get_code()
-    if any(word in text for word in ("Callable", "Any", "object", "None")):
+    text = annotation.get_code().strip()
+    if "Callable" in text or text in ("Any", "typing.Any", "object", "None", "'Any'", '"Any"'):
         return None  # the function may mean to return the method
-    return Usage(UsageKind.STORED, f"the return value (annotated `{text.strip()}`)")
+    return Usage(UsageKind.STORED, f"the return value (annotated `{text}`)")
 
 
 def _classify_str_format(template_node: NodeOrLeaf, position: int | None, keyword: str | None) -> Usage | None:

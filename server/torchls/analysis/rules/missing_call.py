@@ -59,7 +59,7 @@ from __future__ import annotations
 from torchls.analysis.candidates import GradModeUse, MemberAccess, code_of
 from torchls.analysis.catalog import GradModeClass, Member
 from torchls.analysis.findings import Applicability, Edit, Finding, Fix, Severity, Span
-from torchls.analysis.usage import Usage, UsageKind
+from torchls.analysis.usage import STAR, Usage, UsageKind
 
 CODE = "TL001"
 NAME = "missing-call"
@@ -133,14 +133,18 @@ def check_access(
     bound = member.bound_type
     noun = RESULT_NOUNS.get(member.name, "its result")
     call = f"Call it: `{expr}()`."
+    if member.requires_arguments:  # `()` alone would raise: say so, and offer no automatic fix
+        call = f"Call it with its arguments: `{expr}(...)`."
     kind = usage.kind
     repr_text = "`<bound method …>`" if bound == "method" else "`<built-in method …>`"
     fix = _call_fix(access, Applicability.SAFE)
     if kind == UsageKind.STATEMENT:
         effect = statement_effect(member, access.receiver_text, overridden)
-        message = f"`{expr}` does nothing: the method is not called{effect}. Call `{expr}()`."
+        message = f"`{expr}` does nothing: the method is not called{effect}. {call}"
     elif kind == UsageKind.ITERATED:
-        message = f"`{expr}` is a method, not {noun}: {usage.detail} fails with TypeError: '{bound}' object is not iterable. {call}"
+        # Unpacking words its error differently: "Value after * must be an iterable, not method".
+        error = f"must be an iterable, not {bound}" if usage.detail == STAR else f"'{bound}' object is not iterable"
+        message = f"`{expr}` is a method, not {noun}: {usage.detail} fails with TypeError: {error}. {call}"
     elif kind == UsageKind.LEN:
         fix = _wrap_fix(access, "list({}())") if member.returns_kind == "iterator" else fix
         message = f"`{expr}` is a method, not {noun}: `len()` raises TypeError: object of type '{bound}' has no len(). {_use(fix)}"
@@ -186,6 +190,8 @@ def check_access(
     else:
         return None
     severity = Severity.ERROR if kind in ERROR_USAGES else Severity.WARNING
+    if member.requires_arguments:
+        fix = None
     return Finding(CODE, NAME, severity, message, _member_span(access), fix)
 
 
