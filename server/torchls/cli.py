@@ -26,16 +26,20 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = commands.add_parser("check", help="check files and directories", description="Check Python files.")
-    check.add_argument("paths", nargs="*", type=Path, default=[Path(".")], metavar="PATH",
-                       help="files or directories (default: .)")
+    check.add_argument(
+        "paths", nargs="*", type=Path, default=[Path(".")], metavar="PATH", help="files or directories (default: .)"
+    )
     check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     check.add_argument("--fix", action="store_true", help="apply safe fixes in place")
     check.add_argument("--diff", action="store_true", help="show the safe fixes as a diff; change nothing")
     check.add_argument("--select", metavar="CODES", help="comma-separated rule codes or prefixes to enable")
     check.add_argument("--ignore", metavar="CODES", help="comma-separated rule codes or prefixes to disable")
-    check.add_argument("--python", metavar="PATH",
-                       help="interpreter (or venv) whose packages are analysed; default: the active virtualenv,"
-                            " else the interpreter torchls runs in")
+    check.add_argument(
+        "--python",
+        metavar="PATH",
+        help="interpreter (or venv) whose packages are analysed; default: the active virtualenv,"
+        " else the interpreter torchls runs in",
+    )
 
     serve = commands.add_parser("serve", help="run the language server", description="Run the language server.")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")

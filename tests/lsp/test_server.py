@@ -8,9 +8,17 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from .helpers import SERVER_COMMAND, apply_edits, current_diagnostics, encoding_of, units, uses_pull, wait_for_diagnostics
+from .helpers import (
+    SERVER_COMMAND,
+    apply_edits,
+    current_diagnostics,
+    encoding_of,
+    units,
+    uses_pull,
+    wait_for_diagnostics,
+)
 
-SOURCE = '''import torch
+SOURCE = """import torch
 from torch import nn, optim
 
 model = nn.Linear(2, 2)
@@ -18,7 +26,7 @@ note = "😋 naïve 日本語"; model.eval
 optimizer = optim.SGD(model.parameters, lr=0.1)
 with torch.no_grad:
     print(model.training)
-'''
+"""
 EVAL_LINE = 4
 
 
@@ -69,9 +77,7 @@ async def test_diagnose_hover_fix_and_close(client: LanguageClient, tmp_path) ->
     sgd = next(d for d in diagnostics if d.range.start.line == 5)
     assert sgd.severity == types.DiagnosticSeverity.Error
     actions = await client.text_document_code_action_async(
-        types.CodeActionParams(
-            types.TextDocumentIdentifier(uri), sgd.range, types.CodeActionContext(diagnostics=[sgd])
-        )
+        types.CodeActionParams(types.TextDocumentIdentifier(uri), sgd.range, types.CodeActionContext(diagnostics=[sgd]))
     )
     assert actions is not None
     titles = [a.title for a in actions if isinstance(a, types.CodeAction)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import parso
+from parso.grammar import load_grammar
 from parso.utils import split_lines
 
 from torchls.analysis.findings import Applicability, Edit, Finding, Position
@@ -35,7 +35,9 @@ def apply_edits(source: str, edits: Iterable[Edit]) -> str:
     return text
 
 
-def applicable(findings: Iterable[Finding], allowed: frozenset[Applicability] = frozenset({Applicability.SAFE})) -> list[Edit]:
+def applicable(
+    findings: Iterable[Finding], allowed: frozenset[Applicability] = frozenset({Applicability.SAFE})
+) -> list[Edit]:
     """The edits of every fix with an allowed applicability that does not overlap an earlier one."""
     accepted: list[Edit] = []
     for finding in findings:
@@ -56,5 +58,5 @@ def _overlaps(a: Edit, b: Edit) -> bool:
 
 def syntax_error_count(source: str) -> int:
     """How many syntax errors parso finds; a fix must not add any."""
-    grammar = parso.load_grammar()
+    grammar = load_grammar()
     return len(list(grammar.iter_errors(grammar.parse(source))))

@@ -146,7 +146,7 @@ class Resolver:
         return None
 
     def _context_of(self, node: NodeOrLeaf) -> Any:
-        """jedi's context for a node, with the comprehension scope of ``if`` clauses set right.
+        """Jedi's context for a node, with the comprehension scope of ``if`` clauses set right.
 
         jedi's ``create_context`` places the condition of ``[t for t in ts if t.any]`` in the
         enclosing scope (as it does the iterable), where ``t`` is unknown.
@@ -201,8 +201,10 @@ class Resolver:
         results: list[Any] = []
         for definition in context.goto(name, name.start_pos):
             tree_name = getattr(definition, "tree_name", None)
-            statement = tree_name.get_definition() if tree_name is not None else None
-            if statement is None or tree_name is name:
+            if tree_name is None or tree_name is name:
+                continue
+            statement = tree_name.get_definition()
+            if statement is None:
                 continue
             definition_context = definition.parent_context
             if statement.type == "expr_stmt" and tree_name.parent is statement:
@@ -367,6 +369,10 @@ def _self_assignments(function: BaseNode) -> list[str]:
 def _is_target(statement: BaseNode, expr: NodeOrLeaf) -> bool:
     children = statement.children
     index = children.index(expr)
-    return index + 1 < len(children) and children[index + 1].type in ("operator", "annassign") and (
-        children[index + 1].type == "annassign" or children[index + 1].value == "="  # type: ignore[attr-defined]
+    return (
+        index + 1 < len(children)
+        and children[index + 1].type in ("operator", "annassign")
+        and (
+            children[index + 1].type == "annassign" or children[index + 1].value == "="  # type: ignore[attr-defined]
+        )
     )

@@ -56,7 +56,7 @@ class Settings:
         if options.get("severity") is not None:
             raw = options["severity"]
             if not isinstance(raw, dict):
-                raise SettingsError("severity must be a table of CODE = \"error|warning|information|hint\"")
+                raise SettingsError('severity must be a table of CODE = "error|warning|information|hint"')
             severity = dict(result.severity)
             for code, name in raw.items():
                 if name not in SEVERITY_NAMES:
@@ -70,7 +70,7 @@ def _codes(value: Any, key: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = value.split(",")
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise SettingsError(f"{key} must be a list of rule codes or prefixes, such as [\"TL001\"]")
+        raise SettingsError(f'{key} must be a list of rule codes or prefixes, such as ["TL001"]')
     return tuple(v.strip().upper() for v in value if v.strip())
 
 

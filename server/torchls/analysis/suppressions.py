@@ -38,7 +38,7 @@ def is_suppressed(finding: Finding, lines: list[str]) -> bool:
 def ignore_comment_edit(line: str, code: str) -> str:
     """The line with ``code`` added to its torchls ignore comment (or a new one)."""
     stripped = line.rstrip("\r\n")
-    ending = line[len(stripped):]
+    ending = line[len(stripped) :]
     match = TORCHLS_IGNORE.search(stripped)
     if match is None:
         return f"{stripped}  # torchls: ignore[{code}]{ending}"
@@ -49,4 +49,4 @@ def ignore_comment_edit(line: str, code: str) -> str:
     if code not in codes:
         codes.append(code)
     replacement = f"# torchls: ignore[{','.join(codes)}]"
-    return f"{stripped[: match.start()]}{replacement}{stripped[match.end():]}{ending}"
+    return f"{stripped[: match.start()]}{replacement}{stripped[match.end() :]}{ending}"

@@ -15,6 +15,7 @@ import string
 from dataclasses import dataclass
 from enum import Enum
 
+from parso.python.tree import Function
 from parso.tree import BaseNode, NodeOrLeaf
 
 from torchls.analysis.candidates import MemberAccess, code_of
@@ -52,8 +53,23 @@ class Usage:
 
 
 ITERATING_BUILTINS = frozenset(
-    {"list", "tuple", "set", "frozenset", "sorted", "sum", "min", "max", "enumerate", "zip", "any", "all",
-     "dict", "reversed", "iter"}
+    {
+        "list",
+        "tuple",
+        "set",
+        "frozenset",
+        "sorted",
+        "sum",
+        "min",
+        "max",
+        "enumerate",
+        "zip",
+        "any",
+        "all",
+        "dict",
+        "reversed",
+        "iter",
+    }
 )
 GRAD_CLIPPERS = frozenset({"clip_grad_norm_", "clip_grad_value_", "clip_grad_norm", "parameters_to_vector"})
 CONVERTERS = frozenset({"float", "int", "round", "abs", "complex"})
@@ -230,8 +246,8 @@ def _classify_dict_value(parent: BaseNode, node: NodeOrLeaf) -> Usage | None:
 
 
 def _classify_return(return_stmt: BaseNode) -> Usage | None:
-    function = return_stmt.search_ancestor("funcdef", "lambdef", "classdef")  # type: ignore[attr-defined]
-    if function is None or function.type != "funcdef":
+    function = return_stmt.search_ancestor("funcdef", "lambdef", "classdef")
+    if not isinstance(function, Function):
         return None
     annotation = function.annotation
     if annotation is None:

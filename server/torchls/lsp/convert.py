@@ -1,4 +1,4 @@
-"""The one place where analysis positions (1-based line, code-point column) meet LSP positions
+r"""The one place where analysis positions (1-based line, code-point column) meet LSP positions
 (0-based line, client units: utf-8, utf-16 or utf-32 as negotiated), and analysis results meet
 protocol types.
 
@@ -44,7 +44,8 @@ class PositionConverter:
         """Analysis span → LSP range in client units."""
         start, end = span.start, span.end
         return self.codec.range_to_client_units(
-            self.lines, ServerTextRange(ServerTextPosition(start[0] - 1, start[1]), ServerTextPosition(end[0] - 1, end[1]))
+            self.lines,
+            ServerTextRange(ServerTextPosition(start[0] - 1, start[1]), ServerTextPosition(end[0] - 1, end[1])),
         )
 
     def from_lsp_position(self, position: types.Position) -> Position:

@@ -19,8 +19,10 @@ def hover_markdown(info: MemberInfo | None, findings: list[Finding], catalog: Ca
     for finding in findings:
         rule = RULES[finding.code]
         fix = f"\n\nFix ({finding.fix.applicability.value}): {finding.fix.title}" if finding.fix else ""
-        parts.append(f"**{rule.code} {rule.name}** ({finding.severity.value}): {finding.message}{fix}\n\n"
-                     f"[{rule.code} documentation]({rule.url})")
+        parts.append(
+            f"**{rule.code} {rule.name}** ({finding.severity.value}): {finding.message}{fix}\n\n"
+            f"[{rule.code} documentation]({rule.url})"
+        )
     return "\n\n---\n\n".join(parts)
 
 
@@ -31,8 +33,10 @@ def _describe_member(info: MemberInfo, member: Member, catalog: Catalog) -> str:
     of = f"`{owner}`" if receiver in ("", owner) else f"`{owner}` (receiver: `{receiver}`)"
     if member.is_method:
         returns = f" -> {member.returns}" if member.returns else ""
-        head = f"**`{info.text}`** is a method of {of}: call it to get its result.\n\n" \
-               f"```python\ndef {member.name}{member.signature}{returns}\n```"
+        head = (
+            f"**`{info.text}`** is a method of {of}: call it to get its result.\n\n"
+            f"```python\ndef {member.name}{member.signature}{returns}\n```"
+        )
     else:
         kinds = " or ".join(t for t in member.types)
         head = f"**`{info.text}`** is data of {of}, not a method: a `{kinds}`."

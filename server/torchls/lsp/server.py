@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
-from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from torchls import __version__
@@ -37,7 +36,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 FIX_ALL_KIND = "source.fixAll.torchls"
-HOVER_TIMEOUT_S = 2.0
+HOVER_TIMEOUT_S = 5.0  # jedi may be busy with an analysis; the finding alone is shown after that
 WARMUP_SOURCE = "import torch\nm = torch.nn.Linear(1, 1)\nm.eval\nt = torch.zeros(1)\nt.item\n"
 
 
@@ -295,7 +294,9 @@ def create_server() -> TorchlsServer:
             return None
         span = info.span if info is not None else findings[0].span
         return types.Hover(
-            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=hover_markdown(info, findings, ls.catalog)),
+            contents=types.MarkupContent(
+                kind=types.MarkupKind.Markdown, value=hover_markdown(info, findings, ls.catalog)
+            ),
             range=converter.to_lsp_range(span),
         )
 
@@ -332,7 +333,7 @@ def create_server() -> TorchlsServer:
 
 
 def _quick_fixes(
-    ls: TorchlsServer, document: TextDocument, diagnostics: list[types.Diagnostic]
+    ls: TorchlsServer, document: TextDocument, diagnostics: Sequence[types.Diagnostic]
 ) -> list[types.CodeAction]:
     """A fix and an "ignore on this line" action for each torchls diagnostic in the request."""
     converter = PositionConverter(document)

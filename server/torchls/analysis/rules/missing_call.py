@@ -65,9 +65,19 @@ CODE = "TL001"
 NAME = "missing-call"
 
 ERROR_USAGES = frozenset(
-    {UsageKind.ITERATED, UsageKind.LEN, UsageKind.PARAM_GROUP, UsageKind.SUBSCRIPTED, UsageKind.ARITHMETIC,
-     UsageKind.ORDERING, UsageKind.MEMBERSHIP, UsageKind.FORMAT_SPEC, UsageKind.CONVERTED, UsageKind.SAVED,
-     UsageKind.LOADED}
+    {
+        UsageKind.ITERATED,
+        UsageKind.LEN,
+        UsageKind.PARAM_GROUP,
+        UsageKind.SUBSCRIPTED,
+        UsageKind.ARITHMETIC,
+        UsageKind.ORDERING,
+        UsageKind.MEMBERSHIP,
+        UsageKind.FORMAT_SPEC,
+        UsageKind.CONVERTED,
+        UsageKind.SAVED,
+        UsageKind.LOADED,
+    }
 )
 # Contexts that only matter for methods whose result is data: `callbacks.append(model.train)` or
 # `print(model.eval)` may be deliberate or harmless.
@@ -123,76 +133,80 @@ def statement_effect(member: Member, receiver: str, overridden: bool) -> str:
     return ""
 
 
-def check_access(
-    access: MemberAccess, usage: Usage, member: Member, overridden: bool
-) -> Finding | None:
+def check_access(access: MemberAccess, usage: Usage, member: Member, overridden: bool) -> Finding | None:
     """A finding for the uncalled method ``access`` used as ``usage``, or None if that is fine."""
     if usage.kind in DATA_ONLY_USAGES and not member.returns_data:
         return None
-    expr = access.text
-    bound = member.bound_type
+    expr, bound, kind = access.text, member.bound_type, usage.kind
     noun = RESULT_NOUNS.get(member.name, "its result")
-    call = f"Call it: `{expr}()`."
-    if member.requires_arguments:  # `()` alone would raise: say so, and offer no automatic fix
-        call = f"Call it with its arguments: `{expr}(...)`."
-    kind = usage.kind
-    repr_text = "`<bound method …>`" if bound == "method" else "`<built-in method …>`"
-    fix = _call_fix(access, Applicability.SAFE)
+    head = f"`{expr}` is a method, not {noun}"
+    fix: Fix | None = _call_fix(access, Applicability.SAFE)
+    advice = f"Call it: `{expr}()`."
+    if kind in (UsageKind.LEN, UsageKind.SUBSCRIPTED) and member.returns_kind == "iterator":
+        fix = _wrap_fix(access, "list({}())")  # a generator has no len() and no [] either
+        advice = f"{fix.title}."
     if kind == UsageKind.STATEMENT:
         effect = statement_effect(member, access.receiver_text, overridden)
-        message = f"`{expr}` does nothing: the method is not called{effect}. {call}"
+        message = f"`{expr}` does nothing: the method is not called{effect}."
     elif kind == UsageKind.ITERATED:
         # Unpacking words its error differently: "Value after * must be an iterable, not method".
         error = f"must be an iterable, not {bound}" if usage.detail == STAR else f"'{bound}' object is not iterable"
-        message = f"`{expr}` is a method, not {noun}: {usage.detail} fails with TypeError: {error}. {call}"
+        message = f"{head}: {usage.detail} fails with TypeError: {error}."
     elif kind == UsageKind.LEN:
-        fix = _wrap_fix(access, "list({}())") if member.returns_kind == "iterator" else fix
-        message = f"`{expr}` is a method, not {noun}: `len()` raises TypeError: object of type '{bound}' has no len(). {_use(fix)}"
+        message = f"{head}: `len()` raises TypeError: object of type '{bound}' has no len()."
     elif kind == UsageKind.PARAM_GROUP:
-        message = f"`{expr}` is a method, not {noun}: the optimizer fails with TypeError: '{bound}' object is not iterable when it reads this parameter group. {call}"
+        message = (
+            f"{head}: the optimizer fails with TypeError: '{bound}' object is not iterable when it reads this"
+            " parameter group."
+        )
     elif kind == UsageKind.SUBSCRIPTED:
-        fix = _wrap_fix(access, "list({}())") if member.returns_kind == "iterator" else fix
-        message = f"`{expr}` is a method: indexing it raises TypeError: '{bound}' object is not subscriptable. {_use(fix)}"
-    elif kind in (UsageKind.ARITHMETIC, UsageKind.ORDERING):
-        operator = usage.detail if kind == UsageKind.ARITHMETIC else f"`{usage.detail}`"
-        message = f"`{expr}` is a method, not {noun}: {operator} raises TypeError. {call}"
+        message = f"`{expr}` is a method: indexing it raises TypeError: '{bound}' object is not subscriptable."
+    elif kind == UsageKind.ARITHMETIC:
+        message = f"{head}: {usage.detail} raises TypeError."
+    elif kind == UsageKind.ORDERING:
+        message = f"{head}: `{usage.detail}` raises TypeError."
     elif kind == UsageKind.MEMBERSHIP:
-        message = f"`{expr}` is a method, not {noun}: `{usage.detail}` raises TypeError (a method is not a container). {call}"
+        message = f"{head}: `{usage.detail}` raises TypeError (a method is not a container)."
     elif kind == UsageKind.EQUALITY:
         fix = _call_fix(access, Applicability.UNSAFE)
         outcome = "False" if usage.detail == "==" else "True"
-        message = f"`{expr}` is a method, not {noun}: `{usage.detail}` compares the method object, so it is {outcome} for any value. {call}"
+        message = f"{head}: `{usage.detail}` compares the method object, so it is {outcome} for any value."
+    elif kind == UsageKind.FORMAT_SPEC and usage.detail == "%":
+        message = f"{head}: `%` formatting with a numeric conversion raises TypeError."
     elif kind == UsageKind.FORMAT_SPEC:
-        if usage.detail == "%":
-            message = f"`{expr}` is a method, not {noun}: `%` formatting with a numeric conversion raises TypeError. {call}"
-        else:
-            message = f"`{expr}` is a method, not {noun}: the format spec `{usage.detail}` raises TypeError: unsupported format string passed to {bound}.__format__. {call}"
+        message = (
+            f"{head}: the format spec `{usage.detail}` raises TypeError: unsupported format string passed to"
+            f" {bound}.__format__."
+        )
     elif kind in (UsageKind.FORMATTED, UsageKind.PRINTED):
-        message = f"`{expr}` is a method, not {noun}: {usage.detail} gets the method object and shows {repr_text} instead of the value. {call}"
+        shown = "`<bound method …>`" if bound == "method" else "`<built-in method …>`"
+        message = f"{head}: {usage.detail} gets the method object and shows {shown} instead of the value."
     elif kind == UsageKind.CONVERTED:
         error = CONVERSION_ERRORS[usage.detail].format(bound=bound)
-        message = f"`{expr}` is a method, not {noun}: `{usage.detail}()` raises TypeError: {error}. {call}"
+        message = f"{head}: `{usage.detail}()` raises TypeError: {error}."
     elif kind == UsageKind.TRUTH:
-        message, fix = _truth(access, member, noun)
+        message, advice, fix = _truth(access, member, noun)
     elif kind == UsageKind.STORED:
+        what = "gets the method object"
         if usage.detail.startswith("`copy."):
             what = f"copies the method object together with the whole `{access.receiver_text}`"
-        else:
-            what = "gets the method object"
-        message = f"`{expr}` is a method, not {noun}: {usage.detail} {what}, not {noun}. {call}"
+        message = f"{head}: {usage.detail} {what}, not {noun}."
     elif kind == UsageKind.SAVED:
         message = (
             f"`torch.save` pickles the method `{expr}`, which drags in the whole `{access.receiver_text}`, not"
-            f" {noun}; `torch.load` with its default `weights_only=True` then fails with UnpicklingError. {call}"
+            f" {noun}; `torch.load` with its default `weights_only=True` then fails with UnpicklingError."
         )
     elif kind == UsageKind.LOADED:
-        message = f"`{expr}` is a method, not a state dict: `load_state_dict` raises TypeError: Expected state_dict to be dict-like, got <class '{bound}'>. {call}"
+        message = (
+            f"`{expr}` is a method, not a state dict: `load_state_dict` raises TypeError: Expected state_dict to be"
+            f" dict-like, got <class '{bound}'>."
+        )
     else:
         return None
+    if member.requires_arguments:  # `()` alone would raise as well: say so, and offer no automatic fix
+        fix, advice = None, f"Call it with its arguments: `{expr}(...)`."
     severity = Severity.ERROR if kind in ERROR_USAGES else Severity.WARNING
-    if member.requires_arguments:
-        fix = None
-    return Finding(CODE, NAME, severity, message, _member_span(access), fix)
+    return Finding(CODE, NAME, severity, f"{message} {advice}", _member_span(access), fix)
 
 
 def check_grad_mode(use: GradModeUse, grad_class: GradModeClass, python_version: tuple[int, int]) -> Finding:
@@ -202,26 +216,33 @@ def check_grad_mode(use: GradModeUse, grad_class: GradModeClass, python_version:
         error = "TypeError: 'type' object does not support the context manager protocol"
     else:
         error = "AttributeError: __enter__"
-    message = f"`{text}` is a class, not a context manager: `with {text}:` raises {error}. Instantiate it: `with {text}():`."
+    message = (
+        f"`{text}` is a class, not a context manager: `with {text}:` raises {error}. Instantiate it: `with {text}():`."
+    )
     end = use.expr.end_pos
     fix = Fix(f"Instantiate `{text}()`", Applicability.SAFE, (Edit(Span(end, end), "()"),))
     return Finding(CODE, NAME, Severity.ERROR, message, Span(use.name.start_pos, use.name.end_pos), fix)
 
 
-def _truth(access: MemberAccess, member: Member, noun: str) -> tuple[str, Fix]:
+def _truth(access: MemberAccess, member: Member, noun: str) -> tuple[str, str, Fix]:
     expr = access.text
     head = f"`{expr}` is a method, so it is always true"
     if member.returns_kind == "iterator":
-        fix = _wrap_fix(access, "any(True for _ in {}())", Applicability.UNSAFE)
         return (
             f"{head}: the condition never looks at {noun}, and `{expr}()` would not help either (a generator is"
-            f" always true). Use `any(True for _ in {expr}())`.",
-            fix,
+            " always true).",
+            f"Use `any(True for _ in {expr}())`.",
+            _wrap_fix(access, "any(True for _ in {}())", Applicability.UNSAFE),
         )
     if member.returns_data:
-        return f"{head}: the condition never looks at {noun}. Call it: `{expr}()`.", _call_fix(access, Applicability.UNSAFE)
+        return (
+            f"{head}: the condition never looks at {noun}.",
+            f"Call it: `{expr}()`.",
+            _call_fix(access, Applicability.UNSAFE),
+        )
     return (
-        f"{head} and the method is never run. Call `{expr}()` on its own line before the condition.",
+        f"{head} and the method is never run.",
+        f"Call `{expr}()` on its own line before the condition.",
         _call_fix(access, Applicability.DISPLAY_ONLY),
     )
 
@@ -242,7 +263,3 @@ def _wrap_fix(access: MemberAccess, template: str, applicability: Applicability 
     replacement = template.format(source)
     span = Span(nodes[0].start_pos, access.member.end_pos)
     return Fix(f"Use `{template.format(code_of(nodes))}`", applicability, (Edit(span, replacement),))
-
-
-def _use(fix: Fix) -> str:
-    return fix.title.replace("Call `", "Call it: `", 1) + "."

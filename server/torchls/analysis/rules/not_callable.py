@@ -80,9 +80,7 @@ def check_call(access: MemberAccess, member: Member) -> Finding | None:
         advice = f"Index it: `{expr}[{index}]`."
     else:
         advice = f"Use `{expr}` without calling it."
-    message = (
-        f"`{expr}` is {describe_types(member)}, not a method: `{call_text}` raises TypeError: {errors}. {advice}"
-    )
+    message = f"`{expr}` is {describe_types(member)}, not a method: `{call_text}` raises TypeError: {errors}. {advice}"
     return Finding(CODE, NAME, Severity.ERROR, message, Span(access.member.start_pos, access.member.end_pos), fix)
 
 
