@@ -7,6 +7,7 @@ source text → candidates (parso, via jedi's parse) → receiver types (jedi + 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from torchls.analysis.suppressions import is_suppressed
 from torchls.analysis.usage import classify
 
 log = logging.getLogger(__name__)
+SCRIPTS_KEPT = 8
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,9 @@ class Analyzer:
         self.catalog = catalog or load_catalog()
         self.project = jedi.Project(project_root) if project_root else None
         self.python_version: tuple[int, int] = tuple(environment.version_info[:2])  # type: ignore[assignment]
+        # The last Scripts analysed, so that hover and fix-all on the same text reuse jedi's
+        # inference instead of redoing it.
+        self._scripts: OrderedDict[tuple[Path | None, str], jedi.Script] = OrderedDict()
 
     def analyze(self, source: str, path: Path | None = None, settings: Settings | None = None) -> list[Finding]:
         """Every finding in ``source`` that ``settings`` enable and no comment suppresses."""
@@ -95,7 +100,14 @@ class Analyzer:
     # -------------------------------------------------------------------------------------
 
     def _script(self, source: str, path: Path | None) -> jedi.Script:
-        return jedi.Script(source, path=path, environment=self.environment, project=self.project)
+        key = (path, source)
+        script = self._scripts.pop(key, None)
+        if script is None:
+            script = jedi.Script(source, path=path, environment=self.environment, project=self.project)
+        self._scripts[key] = script
+        while len(self._scripts) > SCRIPTS_KEPT:
+            self._scripts.popitem(last=False)
+        return script
 
     def _guarded(self, check, candidate, resolver, settings) -> Finding | None:  # type: ignore[no-untyped-def]
         """Run one check; an error in jedi or in a rule skips the candidate, never the file."""

@@ -288,8 +288,10 @@ def create_server() -> TorchlsServer:
         info = None
         try:
             info = await asyncio.wait_for(ls.on_jedi_thread(describe), HOVER_TIMEOUT_S)
-        except Exception:  # timeout while a long analysis holds jedi, or a jedi error
-            log.debug("torchls: hover description unavailable", exc_info=True)
+        except asyncio.TimeoutError:  # a long analysis holds jedi: answer with the finding alone
+            log.warning("torchls: hover timed out waiting for the analysis")
+        except Exception:
+            log.exception("torchls: hover failed")
         if info is None and not findings:
             return None
         span = info.span if info is not None else findings[0].span
@@ -397,6 +399,8 @@ def _fix_for(
 
 async def _warm_up(ls: TorchlsServer) -> None:
     """Load torch into jedi before the first file needs it, with progress so the editor shows why."""
+    if ls.analyzer is not None:
+        return  # a document was analysed first: jedi is warm, and requests must not wait behind us
     capabilities = ls.client_capabilities.window
     token = str(uuid.uuid4())
     progress = bool(capabilities and capabilities.work_done_progress)
@@ -408,6 +412,8 @@ async def _warm_up(ls: TorchlsServer) -> None:
         progress = False
 
     def warm() -> str | None:
+        if ls.analyzer is not None:
+            return None
         analyzer, problem = ls.current_analyzer()
         analyzer.analyze(WARMUP_SOURCE)
         return problem
