@@ -85,20 +85,25 @@ def first_paragraph(doc: str | None, name: str) -> str:
     return text[:300]
 
 
-def tensor_stub_signatures() -> dict[str, tuple[str, str]]:
-    """(parameters, return annotation) of TensorBase's methods from torch/_C/__init__.pyi."""
+def tensor_stub_signatures() -> dict[str, tuple[str, list[str]]]:
+    """(parameters, return annotation) of TensorBase's methods from torch/_C/__init__.pyi.
+
+    Overloaded methods get the first overload's parameters, and a return annotation only when
+    every overload agrees (``min()`` gives a Tensor, ``min(dim=1)`` a namedtuple: no claim).
+    """
     stub = Path(torch.__file__).parent / "_C" / "__init__.pyi"
     tree = ast.parse(stub.read_text(encoding="utf-8"))
-    result: dict[str, tuple[str, str]] = {}
+    parameters: dict[str, str] = {}
+    returns: dict[str, set[str]] = {}
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and node.name == "TensorBase":
             for item in node.body:
-                if isinstance(item, ast.FunctionDef) and item.name not in result:
+                if isinstance(item, ast.FunctionDef):
                     args = item.args
                     args.args = args.args[1:]  # drop self
-                    returns = ast.unparse(item.returns) if item.returns else ""
-                    result[item.name] = (f"({ast.unparse(args)})", returns)
-    return result
+                    parameters.setdefault(item.name, f"({ast.unparse(args)})")
+                    returns.setdefault(item.name, set()).add(ast.unparse(item.returns) if item.returns else "")
+    return {name: (params, sorted(returns[name])) for name, params in parameters.items()}
 
 
 def python_signature(member: Any) -> tuple[str, str] | None:
@@ -120,8 +125,17 @@ def python_signature(member: Any) -> tuple[str, str] | None:
     return str(shown), text_returns.replace("typing.", "").strip("'\"")
 
 
-def returns_kind(root: str, returns: str) -> str:
-    """What calling the method gives, in the terms the rules and the resolver need."""
+def returns_kind(root: str, returns: str | list[str]) -> str:
+    """What calling the method gives, in the terms the rules and the resolver need.
+
+    With several overloads, a kind is claimed only when all agree; overloads that disagree but all
+    return data (``size()`` gives a Size, ``size(0)`` an int) are "value".
+    """
+    if isinstance(returns, list):
+        kinds = {returns_kind(root, one) for one in returns}
+        if len(kinds) == 1:
+            return kinds.pop()
+        return "value" if not kinds & {"none", "self", "unknown"} else "unknown"
     bare = returns.strip("'\"")
     if bare == "None":
         return "none"
@@ -155,20 +169,23 @@ def requires_arguments(params: str) -> bool:
     return required_positional > 0 or required_keyword > 0
 
 
-def describe_method(root: str, name: str, static: Any, value: Any, stubs: dict[str, tuple[str, str]]) -> dict[str, Any]:
+def describe_method(
+    root: str, name: str, static: Any, value: Any, stubs: dict[str, tuple[str, list[str]]]
+) -> dict[str, Any]:
     signature = python_signature(value)
-    if signature is None and root == "Tensor" and name in stubs:
-        signature = stubs[name]
     params, returns = signature or ("(...)", "")
-    if root == "Tensor" and not returns and name in stubs:
-        returns = stubs[name][1]
+    overloads: str | list[str] = returns
+    if root == "Tensor" and name in stubs and not returns:
+        params = params if signature else stubs[name][0]
+        overloads = stubs[name][1]
+        returns = overloads[0] if len(overloads) == 1 else " | ".join(overloads)
     entry: dict[str, Any] = {
         "kind": "method",
         "requires_arguments": requires_arguments(params),
         "bound_type": type(value).__name__,
         "signature": params,
         "returns": returns,
-        "returns_kind": returns_kind(root, returns),
+        "returns_kind": returns_kind(root, overloads),
         "doc": first_paragraph(inspect.getdoc(value), name),
     }
     yields = iterator_yields(returns)
@@ -225,7 +242,9 @@ def defining_names(cls: type) -> set[str]:
     return names
 
 
-def describe_class(root: str, cls: type, instances: list[Any], stubs: dict[str, tuple[str, str]]) -> dict[str, Any]:
+def describe_class(
+    root: str, cls: type, instances: list[Any], stubs: dict[str, tuple[str, list[str]]]
+) -> dict[str, Any]:
     members: dict[str, Any] = {}
     for name in member_names(cls, instances):
         static = inspect.getattr_static(cls, name, None)

@@ -27,6 +27,12 @@ from torchls.analysis.usage import classify
 log = logging.getLogger(__name__)
 SCRIPTS_KEPT = 8
 
+# jedi guesses an unannotated (or `Any`) parameter's type from the call sites it finds. One caller
+# passing a Tensor where others pass PIL images made `pic.size[1]` look like a bug in torchvision:
+# a guess is not evidence, so torchls trusts annotations, defaults and assignments only.
+jedi.settings.dynamic_params = False
+jedi.settings.dynamic_params_for_other_modules = False
+
 
 @dataclass(frozen=True)
 class MemberInfo:
