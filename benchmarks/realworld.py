@@ -1,0 +1,98 @@
+"""torchls on real PyTorch code nobody here wrote: findings, candidates and speed per library.
+
+Fetches pinned releases with ``pip download --no-deps`` and unpacks them (never imports or installs
+them), then runs the same analysis as ``torchls check`` with the current interpreter's environment
+(torch 2.13 in the test venv) and prints a table:
+
+    .venv/bin/python benchmarks/realworld.py                      # all libraries
+    .venv/bin/python benchmarks/realworld.py --only timm --show   # one library, print findings
+
+Every finding it prints must be reviewed: a real bug, or a false positive to fix in the engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+from torchls.analysis.engine import Analyzer
+from torchls.analysis.environment import find_environment
+from torchls.analysis.settings import Settings
+from torchls.check import check_paths
+from torchls.output import format_text
+
+CACHE = Path(__file__).parent / ".cache"
+# name, version, folder inside the wheel that holds the library's code
+LIBRARIES = [
+    ("torchvision", "0.29.1", "torchvision"),
+    ("timm", "1.0.31", "timm"),
+    ("pytorch-lightning", "2.6.6", "pytorch_lightning"),
+    ("transformers", "5.24.0", "transformers"),
+]
+
+
+def fetch(name: str, version: str) -> Path:
+    """The unpacked wheel of ``name==version`` (downloaded once into benchmarks/.cache)."""
+    target = CACHE / f"{name}-{version}"
+    if not target.exists():
+        wheels = CACHE / "wheels"
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--only-binary",
+                ":all:",
+                "-d",
+                str(wheels),
+                f"{name}=={version}",
+            ],
+            check=True,
+        )
+        normalized = name.replace("-", "_")
+        wheel = next(w for w in wheels.glob("*.whl") if w.name.lower().startswith(f"{normalized}-{version}"))
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(target)
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="+", help="library names to run")
+    parser.add_argument("--show", action="store_true", help="print the findings")
+    args = parser.parse_args()
+    rows = []
+    for name, version, folder in LIBRARIES:
+        if args.only and name not in args.only:
+            continue
+        root = fetch(name, version) / folder
+        files = sorted(root.rglob("*.py"))
+        lines = sum(len(f.read_bytes().splitlines()) for f in files)
+        analyzer = Analyzer(find_environment(), project_root=root.parent)
+        start = time.perf_counter()
+        result = check_paths(analyzer, [root], lambda _path: Settings())
+        seconds = time.perf_counter() - start
+        findings = sum(len(found) for _, found in result.findings)
+        stats = analyzer.stats
+        rows.append(
+            f"| {name} {version} | {len(files):,} | {lines:,} | {stats['candidates']:,} |"
+            f" {stats['torch receivers']:,} / {stats['other or unknown receivers']:,} | {findings} |"
+            f" {seconds:.1f} | {lines / seconds:,.0f} |"
+        )
+        if args.show and result.findings:
+            print(format_text(result.findings))
+    columns = "library | files | lines | candidates | torch / other-or-unknown receivers | findings | seconds | lines/s"
+    print(f"| {columns} |")
+    print("|---|---|---|---|---|---|---|---|")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()
