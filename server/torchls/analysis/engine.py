@@ -10,6 +10,7 @@ import logging
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jedi
 from jedi.api.environment import Environment
@@ -83,8 +84,8 @@ class Analyzer:
     def describe(self, source: str, path: Path | None, position: tuple[int, int]) -> MemberInfo | None:
         """The catalogued torch member at ``position`` (1-based line, code-point column), if any."""
         script = self._script(source, path)
-        leaf = script._module_node.get_leaf_for_position(position, include_prefixes=False)
-        if not isinstance(leaf, Name):
+        leaf = _name_at(script._module_node, position)
+        if leaf is None:
             return None
         resolver = Resolver(script, self.catalog)
         if leaf.value in GRAD_MODE_NAMES:
@@ -176,6 +177,23 @@ class Analyzer:
         if len(names) != 1:
             return None
         return self.catalog.grad_mode_classes.get(names.pop())
+
+
+def _name_at(module: Any, position: tuple[int, int]) -> Name | None:
+    """The name leaf under the cursor, also at its first or just past its last character.
+
+    parso answers the leaf *ending* at a position, so the start of `shape` in `x.shape` gives `.`.
+    """
+    try:
+        leaf = module.get_leaf_for_position(position, include_prefixes=False)
+    except ValueError:  # past the end of the module
+        return None
+    if isinstance(leaf, Name):
+        return leaf
+    for neighbour in (leaf.get_next_leaf(), leaf.get_previous_leaf()) if leaf is not None else ():
+        if isinstance(neighbour, Name) and neighbour.start_pos <= position <= neighbour.end_pos:
+            return neighbour
+    return None
 
 
 def candidate_position(candidate: MemberAccess | GradModeUse) -> str:

@@ -30,7 +30,8 @@ def _describe_member(info: MemberInfo, member: Member, catalog: Catalog) -> str:
     assert info.receiver is not None
     owner = ROOT_TITLES[member.root]
     receiver = info.receiver.class_name
-    of = f"`{owner}`" if receiver in ("", owner) else f"`{owner}` (receiver: `{receiver}`)"
+    aliases = {"", owner, *(name for name, root in catalog.qualnames.items() if root == member.root)}
+    of = f"`{owner}`" if receiver in aliases else f"`{owner}` (receiver: `{receiver}`)"
     if member.is_method:
         returns = f" -> {member.returns}" if member.returns else ""
         head = (
