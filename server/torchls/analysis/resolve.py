@@ -123,27 +123,43 @@ class Resolver:
         Only classes outside torch are looked at: a Trainer's ``self.parameters = [...]`` or a
         ``@property`` named like a torch method makes the member the user's, not torch's.
         """
-        value = obj.jedi_value
-        if value is None:
-            return None
-        try:
-            mro = list(value.py__class__().py__mro__())
-        except Exception:
-            return None
-        for cls in mro:
+        for cls in self._mro(obj):
             qualname = qualified_name(cls)
-            if qualname.startswith("torch.") or qualname.startswith("builtins."):
+            if qualname.startswith(("torch.", "builtins.")):
                 continue
-            tree_node = getattr(cls, "tree_node", None)
-            if tree_node is None or tree_node.type != "classdef":
-                continue
-            definitions = self._overrides.get(id(tree_node))
-            if definitions is None:
-                definitions = _class_definitions(tree_node)
-                self._overrides[id(tree_node)] = definitions
+            definitions = self._definitions(cls)
             if name in definitions:
                 return definitions[name]
         return None
+
+    def _defines(self, obj: TorchObject, name: str) -> bool:
+        """True when a class of the module's MRO really defines ``name``.
+
+        For any other name jedi falls back on ``Module.__getattr__``, typed ``-> Tensor | Module``:
+        a typing convenience, not evidence (it made Hugging Face's ``model.device`` a Tensor).
+        """
+        for cls in self._mro(obj):
+            if qualified_name(cls) in self._catalog.qualnames:
+                continue  # nn.Module itself: its members are catalogued, its __getattr__ is the guess
+            if name in self._definitions(cls):
+                return True
+        return False
+
+    def _mro(self, obj: TorchObject) -> list[Any]:
+        try:
+            return list(obj.jedi_value.py__class__().py__mro__()) if obj.jedi_value is not None else []
+        except Exception:
+            return []
+
+    def _definitions(self, cls: Any) -> dict[str, str]:
+        tree_node = getattr(cls, "tree_node", None)
+        if tree_node is None or tree_node.type != "classdef":
+            return {}
+        definitions = self._overrides.get(id(tree_node))
+        if definitions is None:
+            definitions = _class_definitions(tree_node)
+            self._overrides[id(tree_node)] = definitions
+        return definitions
 
     def _context_of(self, node: NodeOrLeaf) -> Any:
         """Jedi's context for a node, with the comprehension scope of ``if`` clauses set right.
@@ -239,6 +255,9 @@ class Resolver:
                 results.append(obj)  # indexing a tensor gives a tensor
                 continue
             if is_jedi_value:
+                if obj is not None and opener == "." and obj.root == "Module":
+                    if not self._defines(obj, trailer.children[1].value):  # type: ignore[attr-defined]
+                        continue
                 results += list(infer_trailer(context, ValueSet([value]), trailer))
         return results
 
