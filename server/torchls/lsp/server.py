@@ -315,7 +315,10 @@ def create_server() -> TorchlsServer:
         only = params.context.only
         actions: list[types.CodeAction] = []
         if not only or any(types.CodeActionKind.QuickFix.value.startswith(k) or k.startswith("quickfix") for k in only):
-            actions += _quick_fixes(ls, document, params.context.diagnostics)
+            diagnostics = [d for d in params.context.diagnostics if d.source == "torchls"]
+            if not diagnostics:  # some clients (ALE) send none: use ours in the range
+                diagnostics = await _diagnostics_in(ls, document, params.range)
+            actions += _quick_fixes(ls, document, diagnostics)
         if not only or any(FIX_ALL_KIND.startswith(k) for k in only):
             result = await ls.current_result(uri)
             if result is not None:
@@ -332,6 +335,20 @@ def create_server() -> TorchlsServer:
         return actions or None
 
     return server
+
+
+async def _diagnostics_in(ls: TorchlsServer, document: TextDocument, lsp_range: types.Range) -> list[types.Diagnostic]:
+    """The diagnostics of the current version that touch ``lsp_range``."""
+    result = await ls.current_result(document.uri)
+    if result is None:
+        return []
+    converter = PositionConverter(document)
+    start, end = converter.from_lsp_position(lsp_range.start), converter.from_lsp_position(lsp_range.end)
+    return [
+        converter.to_diagnostic(f, result.version)
+        for f in result.findings
+        if f.span.start <= end and start <= f.span.end
+    ]
 
 
 def _quick_fixes(
