@@ -73,6 +73,7 @@ def check_paths(
                         result.errors.append(str(error))
                         continue
                     result.fixed += count
+        analyzer.forget(item.resolve())
         if findings:
             result.findings.append((item, findings))
     return result

@@ -7,6 +7,7 @@ source text → candidates (parso, via jedi's parse) → receiver types (jedi + 
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 import jedi
 from jedi.api.environment import Environment
+from parso.cache import parser_cache
 from parso.python.tree import Name
 
 from torchls.analysis.candidates import GRAD_MODE_NAMES, GradModeUse, MemberAccess, grad_mode_uses, member_accesses
@@ -63,6 +65,7 @@ class Analyzer:
     def analyze(self, source: str, path: Path | None = None, settings: Settings | None = None) -> list[Finding]:
         """Every finding in ``source`` that ``settings`` enable and no comment suppresses."""
         settings = settings or Settings()
+        _keep_parse_trees_alive()
         script = self._script(source, path)
         resolver = Resolver(script, self.catalog)
         module = script._module_node
@@ -105,6 +108,14 @@ class Analyzer:
         if member is None or resolver.override(objects[0], leaf.value) == "data":
             return None
         return MemberInfo(Span(leaf.start_pos, leaf.end_pos), access.text, member=member, receiver=objects[0])
+
+    def forget(self, path: Path) -> None:
+        """Drop what was kept for one file (the CLI is done with it; imported modules stay cached)."""
+        for key in [key for key in self._scripts if key[0] == path]:
+            del self._scripts[key]
+        for trees in parser_cache.values():
+            trees.pop(path, None)
+            trees.pop(str(path), None)
 
     # -------------------------------------------------------------------------------------
 
@@ -177,6 +188,19 @@ class Analyzer:
         if len(names) != 1:
             return None
         return self.catalog.grad_mode_classes.get(names.pop())
+
+
+def _keep_parse_trees_alive() -> None:
+    """Mark every cached parse tree as just used.
+
+    parso's cache GC (600 trees or more) drops trees unused for 10 minutes, and trees loaded from
+    jedi's disk cache keep the time they were first parsed: torch's stubs, in use by the analysis
+    under way, were dropped and jedi failed on them (KeyError) in long runs such as transformers.
+    """
+    now = time.time()
+    for trees in parser_cache.values():
+        for tree in trees.values():
+            tree.last_used = now
 
 
 def _name_at(module: Any, position: tuple[int, int]) -> Name | None:
