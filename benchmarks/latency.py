@@ -23,74 +23,8 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-BLOCK = """
-
-class Net{i}(nn.Module):
-    def __init__(self, features: int = 16, classes: int = 4) -> None:
-        super().__init__()
-        self.body = nn.Sequential(nn.Linear(features, 32), nn.ReLU(), nn.Dropout(0.1))
-        self.head = nn.Linear(32, classes)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.body(x))
-
-
-def make_loader{i}(samples: int = 64) -> DataLoader:
-    inputs, labels = torch.randn(samples, 16), torch.randint(0, 4, (samples,))
-    return DataLoader(TensorDataset(inputs, labels), batch_size=16)
-
-
-def train{i}(model: Net{i}, loader: DataLoader, epochs: int = 2) -> float:
-    optimizer = optim.AdamW(model.parameters(), lr=1e-3)
-    scheduler = StepLR(optimizer, step_size=1)
-    criterion = nn.CrossEntropyLoss()
-    model.train()
-    total = 0.0
-    for epoch in range(epochs):
-        for inputs, labels in loader:
-            optimizer.zero_grad()
-            loss = criterion(model(inputs), labels)
-            loss.backward()
-            optimizer.step()
-            total += loss.item()
-        scheduler.step()
-        print(f"epoch {{epoch}} loss {{loss.item():.4f}} lr {{scheduler.get_last_lr()[0]}}")
-    return total
-
-
-def evaluate{i}(model: Net{i}, loader: DataLoader) -> float:
-    model.eval(){bug_eval}
-    correct = 0
-    with torch.no_grad():
-        for inputs, labels in loader:
-            logits = model(inputs)
-            correct += int((logits.argmax(dim=1) == labels).sum())
-            batch = logits.shape[0]
-    return correct / max(batch, 1)
-
-
-def checkpoint{i}(model: Net{i}, path: str) -> None:
-    state = {{"model": model.state_dict(), "parameters": sum(p.numel() for p in model.parameters())}}
-    torch.save(state, path)
-    for name, parameter in model.named_parameters():
-        if parameter.grad is not None and parameter.requires_grad:
-            print(name, parameter.grad.norm().item())
-"""
-HEADER = """import torch
-from torch import nn, optim
-from torch.optim.lr_scheduler import StepLR
-from torch.utils.data import DataLoader, TensorDataset
-"""
-
-
-def training_module(lines: int) -> str:
-    """A training module of about ``lines`` lines; every fifth block has a bare `model.eval`."""
-    parts = [HEADER]
-    i = 0
-    while sum(p.count("\n") for p in parts) < lines:
-        parts.append(BLOCK.format(i=i, bug_eval="\n    model.eval" if i % 5 == 0 else ""))
-        i += 1
-    return "".join(parts)
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from tests.training_module import training_module  # noqa: E402
 
 
 class Bench:

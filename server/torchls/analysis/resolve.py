@@ -176,12 +176,15 @@ class Resolver:
         return self._module_context.create_context(node)
 
     def _fresh_budget(self) -> None:
-        """Give each receiver jedi's full inference budget, as each jedi API call gets.
+        """Give each receiver jedi's full inference budget.
 
-        jedi limits how often one function is executed per inference state (6 times); without a
-        reset, the seventh `net = make_model()` in a file would silently stay unresolved.
+        jedi limits how often one function is executed per inference state (6 times) and how often
+        names are inferred in one context (300 times, for the whole state): without a reset, the
+        seventh `net = make_model()` in a file, or every annotation after the first few hundred in
+        a big module, would silently stay unresolved.
         """
         self._inference_state.reset_recursion_limitations()
+        self._inference_state.inferred_element_counts = {}
 
     # Walking an expression ----------------------------------------------------------------
 
