@@ -25,7 +25,7 @@ from torchls.analysis.settings import Settings
 from torchls.check import check_paths
 from torchls.output import format_text
 
-CACHE = Path(__file__).parent / ".cache"
+CACHE = Path(__file__).parent / "downloads"  # not hidden: pyright skips hidden folders
 # name, version, folder inside the wheel that holds the library's code
 LIBRARIES = [
     ("torchvision", "0.29.1", "torchvision"),

@@ -1,0 +1,55 @@
+"""``torchls check`` vs basedpyright's CLI on pytorch-lightning 2.6.6: wall time and lines/s.
+
+Runs each tool on the same package folder, alternating, and prints medians (disk caches warm after
+the first round). ``pip install basedpyright`` first; the sources come from ``pip download``.
+
+    .venv/bin/python benchmarks/throughput.py --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from realworld import fetch  # noqa: E402
+
+
+def timed(command: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=cwd, capture_output=True, check=False)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    root = fetch("pytorch-lightning", "2.6.6")
+    package = root / "pytorch_lightning"
+    lines = sum(len(f.read_bytes().splitlines()) for f in package.rglob("*.py"))
+    bin_dir = Path(sys.executable).parent
+    commands = {
+        "torchls check": [sys.executable, "-m", "torchls", "check", "pytorch_lightning"],
+        "basedpyright": [str(bin_dir / "basedpyright"), "--pythonpath", sys.executable, "pytorch_lightning"],
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(args.rounds):
+        for name, command in commands.items():
+            times[name].append(timed(command, root))
+    print(f"pytorch_lightning 2.6.6: {lines:,} lines, {args.rounds} rounds")
+    print("| tool | median s | min s | lines/s |")
+    print("|---|---|---|---|")
+    for name, values in times.items():
+        median = statistics.median(values)
+        print(f"| {name} | {median:.1f} | {min(values):.1f} | {lines / median:,.0f} |")
+    ratio = statistics.median(times["basedpyright"]) / statistics.median(times["torchls check"])
+    print(f"torchls check is {ratio:.1f}× basedpyright's lines/s")
+
+
+if __name__ == "__main__":
+    main()
