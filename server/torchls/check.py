@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,7 +61,9 @@ def check_paths(
         settings = settings_for(item)
         findings = analyzer.analyze(source.text, item.resolve(), settings)
         if fix or diff:
-            text, findings, count = _fix(analyzer, source, findings, settings)
+            text, findings, count, problem = _fix(analyzer, source, findings, settings)
+            if problem:
+                result.errors.append(problem)
             if count:
                 if diff:
                     result.diffs.append(_diff(item, source.text, text))
@@ -81,23 +82,24 @@ def check_paths(
 
 def _fix(
     analyzer: Analyzer, source: SourceFile, findings: list[Finding], settings: Settings
-) -> tuple[str, list[Finding], int]:
-    """Apply safe fixes until none is left; returns the text, the remaining findings and the count."""
+) -> tuple[str, list[Finding], int, str | None]:
+    """Apply safe fixes until none is left: the text, the remaining findings, the count, a problem."""
     text = source.text
     errors_before = syntax_error_count(text)
     fixed = 0
+    problem = None
     for _ in range(MAX_FIX_PASSES):
         edits = applicable(findings)
         if not edits:
             break
         candidate = apply_edits(text, edits)
         if syntax_error_count(candidate) > errors_before:
-            print(f"{source.path}: fixes not applied: they would make the file fail to parse", file=sys.stderr)
+            problem = f"{source.path}: remaining fixes not applied: they would make the file fail to parse"
             break
         fixed += len({id(f) for f in findings if f.fix and any(e in edits for e in f.fix.edits)})
         text = candidate
         findings = analyzer.analyze(text, source.path.resolve(), settings)
-    return text, findings, fixed
+    return text, findings, fixed, problem
 
 
 def _diff(path: Path, before: str, after: str) -> str:

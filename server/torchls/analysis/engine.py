@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jedi
 from jedi.api.environment import Environment
@@ -28,6 +29,7 @@ from torchls.analysis.suppressions import is_suppressed
 from torchls.analysis.usage import classify
 
 log = logging.getLogger(__name__)
+C = TypeVar("C", MemberAccess, GradModeUse)
 SCRIPTS_KEPT = 8
 
 # jedi guesses an unannotated (or `Any`) parameter's type from the call sites it finds. One caller
@@ -129,11 +131,17 @@ class Analyzer:
             self._scripts.popitem(last=False)
         return script
 
-    def _guarded(self, check, candidate, resolver, settings) -> Finding | None:  # type: ignore[no-untyped-def]
-        """Run one check; an error in jedi or in a rule skips the candidate, never the file."""
+    def _guarded(
+        self,
+        check: Callable[[C, Resolver, Settings], Finding | None],
+        candidate: C,
+        resolver: Resolver,
+        settings: Settings,
+    ) -> Finding | None:
+        """Run one check; an error in jedi or in a rule (RecursionError too) skips the candidate, never the file."""
         try:
-            return check(candidate, resolver, settings)  # type: ignore[no-any-return]
-        except (Exception, RecursionError):
+            return check(candidate, resolver, settings)
+        except Exception:
             log.warning("torchls: skipped %s at %s", candidate.text, candidate_position(candidate), exc_info=True)
             return None
 
