@@ -9,7 +9,7 @@ from pathlib import Path
 from torchls.analysis.engine import Analyzer
 from torchls.analysis.findings import Finding
 from torchls.analysis.fixes import applicable, apply_edits, syntax_error_count
-from torchls.analysis.settings import Settings, load_settings
+from torchls.analysis.settings import Settings, load_config_file, load_settings
 from torchls.files import FileError, SourceFile, discover, read_source, write_source
 
 MAX_FIX_PASSES = 4  # a pass skips overlapping fixes; the next pass picks them up
@@ -26,18 +26,24 @@ class CheckResult:
 
 
 class SettingsProvider:
-    """Settings per file: the nearest ``[tool.torchls]`` under command-line overrides (cached per folder)."""
+    """Settings per file: ``--config``, else the nearest ``[tool.torchls]``, under command-line flags."""
 
-    def __init__(self, overrides: dict[str, object]) -> None:
+    def __init__(self, overrides: dict[str, object], config: Path | None = None) -> None:
         self._overrides = overrides
+        self._config = load_config_file(config) if config else None
         self._cache: dict[Path, Settings] = {}
 
     def __call__(self, path: Path) -> Settings:
-        """Settings for one file."""
+        """Settings for one file (its per-file ignores applied)."""
         folder = path.resolve().parent
         if folder not in self._cache:
-            self._cache[folder] = load_settings(folder).merged(self._overrides)
-        return self._cache[folder]
+            base = self._config if self._config is not None else load_settings(folder)
+            self._cache[folder] = base.merged(self._overrides)
+        return self._cache[folder].for_file(path)
+
+    def excluded(self, path: Path) -> bool:
+        """True when the settings that govern ``path`` exclude it."""
+        return self(path).excluded(path)
 
 
 def check_paths(
@@ -49,7 +55,7 @@ def check_paths(
 ) -> CheckResult:
     """Analyse every Python file under ``paths``; with ``fix`` write safe fixes, with ``diff`` show them."""
     result = CheckResult()
-    for item in discover(paths):
+    for item in discover(paths, settings_for.excluded):
         if isinstance(item, FileError):
             result.errors.append(str(item))
             continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -29,7 +30,20 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "paths", nargs="*", type=Path, default=[Path(".")], metavar="PATH", help="files or directories (default: .)"
     )
-    check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    check.add_argument(
+        "--format", choices=("text", "json", "sarif", "github"), default="text", help="output format (default: text)"
+    )
+    check.add_argument("--show-source", action="store_true", help="text format: show each finding's source line")
+    check.add_argument("--statistics", action="store_true", help="print the number of findings per rule")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--quiet", action="store_true", help="text format: findings only, no summary line")
+    check.add_argument("--output-file", type=Path, metavar="PATH", help="write the report to PATH")
+    check.add_argument(
+        "--config",
+        type=Path,
+        metavar="PATH",
+        help="a pyproject.toml or torchls.toml to use instead of the nearest pyproject.toml",
+    )
     check.add_argument("--fix", action="store_true", help="apply safe fixes in place")
     check.add_argument("--diff", action="store_true", help="show the safe fixes as a diff; change nothing")
     check.add_argument("--select", metavar="CODES", help="comma-separated rule codes or prefixes to enable")
@@ -60,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         return _check(args)
     except KeyboardInterrupt:
         return EXIT_ERROR
+    except BrokenPipeError:  # `torchls check | head`: the reader left; leave quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FINDINGS
     except Exception as error:  # never a traceback for the user, but say what broke
         print(f"torchls: internal error: {error!r}", file=sys.stderr)
         return EXIT_ERROR
@@ -97,7 +114,7 @@ def _check(args: argparse.Namespace) -> int:
     from torchls.analysis.environment import InterpreterError, find_environment, torch_location
     from torchls.analysis.settings import SettingsError
     from torchls.check import SettingsProvider, check_paths
-    from torchls.output import format_json, format_text
+    from torchls.output import format_github, format_json, format_sarif, format_statistics, format_text
 
     logging.basicConfig(stream=sys.stderr, level=logging.ERROR, format="%(message)s")
     try:
@@ -113,7 +130,7 @@ def _check(args: argparse.Namespace) -> int:
         )
     overrides = {"select": args.select, "ignore": args.ignore}
     try:
-        provider = SettingsProvider(overrides)
+        provider = SettingsProvider(overrides, args.config)
         analyzer = Analyzer(environment, project_root=Path.cwd())
         result = check_paths(analyzer, args.paths, provider, fix=args.fix, diff=args.diff)
     except SettingsError as error:
@@ -122,11 +139,22 @@ def _check(args: argparse.Namespace) -> int:
     for message in result.errors:
         print(f"torchls: {message}", file=sys.stderr)
     if args.diff:
-        sys.stdout.write("".join(result.diffs))
+        report = "".join(result.diffs)
+    elif args.statistics:
+        report = format_statistics(result.findings)
     elif args.format == "json":
-        print(format_json(result.findings))
+        report = format_json(result.findings)
+    elif args.format == "sarif":
+        report = format_sarif(result.findings)
+    elif args.format == "github":
+        report = format_github(result.findings)
     else:
-        print(format_text(result.findings, result.fixed))
-    if result.findings or (args.diff and result.diffs):
+        sources = {path: path.read_text(encoding="utf-8", errors="replace") for path, _ in result.findings}
+        report = format_text(result.findings, result.fixed, sources if args.show_source else None, args.quiet)
+    if args.output_file:
+        args.output_file.write_text(report + "\n" if report else "", encoding="utf-8")
+    elif report:
+        print(report, end="" if args.diff else "\n")
+    if (result.findings or (args.diff and result.diffs)) and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_ERROR if result.errors else EXIT_CLEAN

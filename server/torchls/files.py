@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 import tempfile
 import tokenize
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,24 +28,52 @@ class SourceFile:
     raw: bytes
 
 
-def discover(paths: list[Path]) -> Iterator[Path | FileError]:
-    """The ``.py`` files under ``paths`` (sorted; hidden folders, venvs and caches skipped)."""
+def discover(paths: list[Path], excluded: Callable[[Path], bool] = lambda _: False) -> Iterator[Path | FileError]:
+    """The ``.py`` files under ``paths``, sorted.
+
+    In folders, hidden folders, venvs, caches, ``excluded`` paths and files git ignores are skipped;
+    files named explicitly are always checked.
+    """
     seen: set[Path] = set()
     for path in paths:
         if not path.exists():
             yield FileError(f"{path}: no such file or directory")
-        elif path.is_file():
+            continue
+        if path.is_file():
             yield path
-        else:
-            for root, directories, files in os.walk(path, followlinks=False):
-                directories[:] = sorted(d for d in directories if not _skipped(Path(root) / d))
-                for name in sorted(files):
-                    if name.endswith(".py"):
-                        file = Path(root) / name
-                        real = file.resolve()
-                        if real not in seen:
-                            seen.add(real)
-                            yield file
+            continue
+        found = []
+        for root, directories, files in os.walk(path, followlinks=False):
+            directories[:] = sorted(
+                d for d in directories if not _skipped(Path(root) / d) and not excluded(Path(root) / d)
+            )
+            for name in sorted(files):
+                file = Path(root) / name
+                if name.endswith(".py") and not excluded(file) and file.resolve() not in seen:
+                    seen.add(file.resolve())
+                    found.append(file)
+        ignored = git_ignored(path, found)
+        yield from (file for file in found if file not in ignored)
+
+
+def git_ignored(folder: Path, files: list[Path]) -> set[Path]:
+    """The files that the git repository around ``folder`` ignores (none outside a repository)."""
+    if not files:
+        return set()
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(folder), "check-ignore", "--stdin", "-z"],
+            input="\0".join(str(f.resolve()) for f in files) + "\0",
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return set()
+    if result.returncode not in (0, 1):  # 128: not a repository, or git failed
+        return set()
+    ignored = {Path(name) for name in result.stdout.split("\0") if name}
+    return {f for f in files if f.resolve() in ignored}
 
 
 def _skipped(directory: Path) -> bool:

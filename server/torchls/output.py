@@ -1,16 +1,21 @@
-"""How ``torchls check`` prints findings: text (like ruff) or JSON (stable, for tools).
+"""How ``torchls check`` reports findings: text (like ruff), JSON (stable, for tools), SARIF 2.1.0
+(code scanning) and GitHub Actions annotations.
 
-Both use 1-based lines and 1-based columns counted in Unicode code points.
+All use 1-based lines and 1-based columns counted in Unicode code points (SARIF says so with
+``columnKind``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from torchls.analysis.findings import Applicability, Finding, Position
+from torchls import __version__
+from torchls.analysis.findings import Applicability, Finding, Position, Severity
+from torchls.analysis.rules import RULES
 
 FileFindings = tuple[Path, Sequence[Finding]]
 
@@ -56,20 +61,151 @@ def format_json(results: Sequence[FileFindings]) -> str:
     return json.dumps([finding_to_json(path, f) for path, findings in results for f in findings], indent=2)
 
 
-def format_text(results: Sequence[FileFindings], fixed: int = 0) -> str:
-    """``path:line:col: CODE message`` lines, each with its fix, then a summary."""
+def format_text(
+    results: Sequence[FileFindings],
+    fixed: int = 0,
+    sources: Mapping[Path, str] | None = None,
+    quiet: bool = False,
+) -> str:
+    """``path:line:col: CODE message`` lines, each with its fix, then a summary unless ``quiet``.
+
+    With ``sources``, each finding also shows its source line with a caret under the member.
+    """
     lines: list[str] = []
     total = fixable = 0
     for path, findings in results:
+        source_lines = sources[path].splitlines() if sources and path in sources else None
         for finding in findings:
             total += 1
             line, column = finding.span.start[0], _column(finding.span.start)
             lines.append(f"{path}:{line}:{column}: {finding.code} {finding.message}")
+            if source_lines is not None and line <= len(source_lines):
+                lines += _snippet(source_lines[line - 1], finding, line)
             if finding.fix is not None:
                 lines.append(f"  fix ({finding.fix.applicability.value}): {finding.fix.title}")
                 fixable += finding.fix.applicability == Applicability.SAFE
-    lines.append(summary(total, fixable, fixed))
+    if not quiet:
+        lines.append(summary(total, fixable, fixed))
     return "\n".join(lines)
+
+
+def _snippet(text: str, finding: Finding, line: int) -> list[str]:
+    start = finding.span.start[1]
+    end = finding.span.end[1] if finding.span.end[0] == line else len(text)
+    gutter = " " * len(str(line))
+    return [f"{gutter} |", f"{line} | {text}", f"{gutter} | {' ' * start}{'^' * max(end - start, 1)}"]
+
+
+def format_statistics(results: Sequence[FileFindings]) -> str:
+    """Counts per rule, most frequent first, with how many have a safe fix."""
+    counts: Counter[str] = Counter()
+    fixable: Counter[str] = Counter()
+    for _, findings in results:
+        for finding in findings:
+            counts[finding.code] += 1
+            fixable[finding.code] += finding.fix is not None and finding.fix.applicability == Applicability.SAFE
+    return "\n".join(
+        f"{count:5} {code} {RULES[code].name} ({fixable[code]} fixable)" for code, count in counts.most_common()
+    )
+
+
+GITHUB_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning"}
+
+
+def format_github(results: Sequence[FileFindings]) -> str:
+    """GitHub Actions workflow commands: one annotation per finding."""
+
+    def data(text: str) -> str:
+        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    def prop(text: str) -> str:
+        return data(text).replace(":", "%3A").replace(",", "%2C")
+
+    lines = []
+    for path, findings in results:
+        for f in findings:
+            level = GITHUB_LEVELS.get(f.severity, "notice")
+            properties = ",".join(
+                [
+                    f"file={prop(path.as_posix())}",
+                    f"line={f.span.start[0]}",
+                    f"col={_column(f.span.start)}",
+                    f"endLine={f.span.end[0]}",
+                    f"endColumn={_column(f.span.end)}",
+                    f"title={prop(f'{f.code} {f.name}')}",
+                ]
+            )
+            lines.append(f"::{level} {properties}::{data(f.message)}")
+    return "\n".join(lines)
+
+
+SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning"}
+
+
+def format_sarif(results: Sequence[FileFindings]) -> str:
+    """A SARIF 2.1.0 log with one run, the rules' metadata and a result per finding."""
+    codes = list(RULES)
+    rules = [
+        {
+            "id": rule.code,
+            "name": rule.name,
+            "shortDescription": {"text": rule.summary},
+            "fullDescription": {"text": rule.section("What it does")},
+            "help": {"text": rule.doc, "markdown": rule.doc},
+            "helpUri": rule.url,
+        }
+        for rule in RULES.values()
+    ]
+
+    def region(start: Position, end: Position) -> dict[str, int]:
+        return {"startLine": start[0], "startColumn": _column(start), "endLine": end[0], "endColumn": _column(end)}
+
+    sarif_results = []
+    for path, findings in results:
+        location = {"uri": path.as_posix()}
+        for f in findings:
+            result: dict[str, Any] = {
+                "ruleId": f.code,
+                "ruleIndex": codes.index(f.code),
+                "level": SARIF_LEVELS.get(f.severity, "note"),
+                "message": {"text": f.message},
+                "locations": [{"physicalLocation": {"artifactLocation": location, "region": region(*_pair(f))}}],
+            }
+            if f.fix is not None and f.fix.applicability != Applicability.DISPLAY_ONLY:
+                replacements = [
+                    {"deletedRegion": region(e.span.start, e.span.end), "insertedContent": {"text": e.content}}
+                    for e in f.fix.edits
+                ]
+                result["fixes"] = [
+                    {
+                        "description": {"text": f"{f.fix.title} ({f.fix.applicability.value})"},
+                        "artifactChanges": [{"artifactLocation": location, "replacements": replacements}],
+                    }
+                ]
+            sarif_results.append(result)
+    log = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "torchls",
+                        "version": __version__,
+                        "informationUri": "https://github.com/torchls/torchls",
+                        "rules": rules,
+                    }
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": sarif_results,
+            }
+        ],
+    }
+    return json.dumps(log, indent=2)
+
+
+def _pair(finding: Finding) -> tuple[Position, Position]:
+    return finding.span.start, finding.span.end
 
 
 def summary(total: int, fixable: int, fixed: int) -> str:

@@ -8,9 +8,10 @@ or the environment torchls runs in.
 
 from __future__ import annotations
 
+import fnmatch
 import sys
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 if sys.version_info >= (3, 11):
@@ -21,6 +22,52 @@ else:  # pragma: no cover - exercised on Python 3.9 and 3.10 only
 from torchls.analysis.findings import Finding, Severity
 
 SEVERITY_NAMES = {severity.value for severity in Severity}
+
+
+@dataclass(frozen=True)
+class Option:
+    """One ``[tool.torchls]`` key, documented once here for the generated configuration reference."""
+
+    name: str
+    type: str
+    default: str
+    doc: str
+    example: str
+
+
+OPTIONS = (
+    Option("select", "list of codes or prefixes", '["TL"]', "Rules to run; `TL` is every rule.", 'select = ["TL001"]'),
+    Option(
+        "ignore",
+        "list of codes or prefixes",
+        "[]",
+        "Rules not to run; the longer prefix wins over `select`.",
+        'ignore = ["TL002"]',
+    ),
+    Option(
+        "severity",
+        "table of code = severity",
+        "{}",
+        "Report a rule at `error`, `warning`, `information` or `hint`.",
+        'severity = { TL001 = "error" }',
+    ),
+    Option(
+        "per-file-ignores",
+        "table of glob = list of codes",
+        "{}",
+        "Rules not to run in matching files; globs are relative to the pyproject.toml's folder.",
+        'per-file-ignores = { "tests/*" = ["TL001"] }',
+    ),
+    Option(
+        "exclude",
+        "list of globs",
+        "[]",
+        "Files and folders `torchls check` and workspace diagnostics skip (files named on the command line"
+        " are still checked).",
+        'exclude = ["legacy/*", "notebooks"]',
+    ),
+)
+KNOWN_KEYS = frozenset(option.name for option in OPTIONS)
 
 
 class SettingsError(ValueError):
@@ -34,6 +81,27 @@ class Settings:
     select: tuple[str, ...] = ("TL",)  # code prefixes; "TL" is every rule
     ignore: tuple[str, ...] = ()
     severity: dict[str, Severity] = field(default_factory=dict)  # code -> severity override
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, codes)
+    exclude: tuple[str, ...] = ()
+    root: Path | None = None  # the folder globs are relative to (the pyproject.toml's)
+
+    def for_file(self, path: Path) -> Settings:
+        """These settings with the ``per-file-ignores`` that match ``path`` added to ``ignore``."""
+        extra = tuple(code for glob, codes in self.per_file_ignores if self._matches(path, glob) for code in codes)
+        return replace(self, ignore=self.ignore + extra) if extra else self
+
+    def excluded(self, path: Path) -> bool:
+        """True when ``path`` (or a folder above it, up to the root) matches ``exclude``."""
+        return any(self._matches(path, glob) for glob in self.exclude)
+
+    def _matches(self, path: Path, glob: str) -> bool:
+        try:
+            relative = PurePosixPath(path.resolve().relative_to((self.root or Path.cwd()).resolve()).as_posix())
+        except ValueError:
+            relative = PurePosixPath(path.as_posix())
+        glob = glob.rstrip("/")
+        candidates = [relative, *relative.parents[:-1]]
+        return any(fnmatch.fnmatch(str(c), glob) or c.name == glob for c in candidates)
 
     def enabled(self, code: str) -> bool:
         """True when ``code`` is selected and not ignored (prefixes allowed, longest wins)."""
@@ -47,7 +115,15 @@ class Settings:
         return replace(finding, severity=override) if override else finding
 
     def merged(self, options: dict[str, Any]) -> Settings:
-        """These settings with ``select`` / ``ignore`` / ``severity`` from ``options`` on top."""
+        """These settings with the keys of ``options`` (a ``[tool.torchls]`` table) on top."""
+        if "python" in options and not isinstance(options.get("python"), (type(None))):
+            raise SettingsError(
+                "python cannot be set here: a repository must not choose the program torchls runs;"
+                " use --python or the editor's python setting"
+            )
+        unknown = sorted(set(options) - KNOWN_KEYS - {"python"})
+        if unknown:
+            raise SettingsError(f"unknown key {unknown[0]!r}; known keys: {', '.join(sorted(KNOWN_KEYS))}")
         result = self
         if options.get("select") is not None:
             result = replace(result, select=_codes(options["select"], "select"))
@@ -63,6 +139,17 @@ class Settings:
                     raise SettingsError(f"severity of {code}: {name!r} is not one of {sorted(SEVERITY_NAMES)}")
                 severity[str(code).upper()] = Severity(name)
             result = replace(result, severity=severity)
+        if options.get("per-file-ignores") is not None:
+            table = options["per-file-ignores"]
+            if not isinstance(table, dict):
+                raise SettingsError('per-file-ignores must be a table of "glob" = ["CODE", ...]')
+            pairs = tuple((str(glob), _codes(codes, f"per-file-ignores {glob!r}")) for glob, codes in table.items())
+            result = replace(result, per_file_ignores=result.per_file_ignores + pairs)
+        if options.get("exclude") is not None:
+            globs = options["exclude"]
+            if not isinstance(globs, list) or not all(isinstance(g, str) for g in globs):
+                raise SettingsError("exclude must be a list of globs")
+            result = replace(result, exclude=result.exclude + tuple(globs))
         return result
 
 
@@ -91,12 +178,20 @@ def find_pyproject(start: Path) -> Path | None:
 
 def load_settings(start: Path, base: Settings | None = None) -> Settings:
     """Settings from the ``[tool.torchls]`` table nearest to ``start`` (defaults if none)."""
-    base = base or Settings()
     path = find_pyproject(start)
     if path is None:
-        return base
-    table = tomllib.loads(path.read_text(encoding="utf-8"))["tool"]["torchls"]
+        return base or Settings()
+    return load_config_file(path, base)
+
+
+def load_config_file(path: Path, base: Settings | None = None) -> Settings:
+    """Settings from one file: a pyproject.toml's ``[tool.torchls]``, or a torchls.toml's top level."""
     try:
-        return base.merged(table)
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise SettingsError(f"{path}: cannot read: {error}") from error
+    table = data.get("tool", {}).get("torchls", {}) if path.name == "pyproject.toml" else data
+    try:
+        return replace(base or Settings(), root=path.parent.resolve()).merged(table)
     except SettingsError as error:
         raise SettingsError(f"{path}: [tool.torchls] {error}") from error
