@@ -12,6 +12,20 @@ from typing import Any
 
 DEFAULT_DEBOUNCE_MS = 150
 
+#: The editor settings, for the generated configuration reference: (name, type, default, meaning).
+EDITOR_OPTIONS = (
+    (
+        "python",
+        "path",
+        "`VIRTUAL_ENV`, `CONDA_PREFIX`, then torchls's own interpreter",
+        "Interpreter (or virtualenv) whose packages jedi analyses: your project's, with torch.",
+    ),
+    ("select", "list of codes or prefixes", '`["TL"]`', "Rules to run (on top of `[tool.torchls]`)."),
+    ("ignore", "list of codes or prefixes", "`[]`", "Rules not to run (on top of `[tool.torchls]`)."),
+    ("severity", "table of code = severity", "`{}`", "Severity per rule: error, warning, information or hint."),
+    ("debounceMs", "milliseconds", f"`{DEFAULT_DEBOUNCE_MS}`", "Delay after an edit before re-analysing."),
+)
+
 
 @dataclass(frozen=True)
 class ServerOptions:

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from torchls import __version__
@@ -28,6 +29,8 @@ from torchls.analysis.findings import Applicability, Finding, Position
 from torchls.analysis.fixes import applicable
 from torchls.analysis.settings import Settings, SettingsError, load_settings
 from torchls.analysis.suppressions import ignore_comment_edit
+from torchls.check import SettingsProvider
+from torchls.files import FileError, discover, read_source
 from torchls.lsp.convert import PositionConverter, fix_from_data
 from torchls.lsp.hover import hover_markdown
 from torchls.lsp.options import ServerOptions, parse_options
@@ -272,6 +275,13 @@ def create_server() -> TorchlsServer:
         items = [converter.to_diagnostic(f, result.version) for f in result.findings]
         return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=result_id)
 
+    @server.feature(types.WORKSPACE_DIAGNOSTIC)
+    async def workspace_diagnostics(
+        ls: TorchlsServer, params: types.WorkspaceDiagnosticParams
+    ) -> types.WorkspaceDiagnosticReport:
+        """Diagnostics for every Python file of the workspace, with progress; cancellable."""
+        return types.WorkspaceDiagnosticReport(items=await _workspace_reports(ls, params.work_done_token))
+
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def hover(ls: TorchlsServer, params: types.HoverParams) -> types.Hover | None:
         uri = params.text_document.uri
@@ -412,6 +422,65 @@ def _fix_for(
     if carried is not None and carried[3] in (None, version):
         return carried[0], carried[1], carried[2]
     return None
+
+
+async def _workspace_reports(
+    ls: TorchlsServer, token: types.ProgressToken | None
+) -> list[types.WorkspaceDocumentDiagnosticReport]:
+    """Analyse the workspace's files one by one, reporting progress, until done or cancelled."""
+    folders = [Path(to_fs_path(f.uri) or "") for f in ls.workspace.folders.values()] or (
+        [ls.project_root] if ls.project_root else []
+    )
+    files: list[Path] = []
+    for folder in folders:
+        provider = SettingsProvider({})
+        files += [item for item in discover([folder], provider.excluded) if isinstance(item, Path)]
+    progress = ls.work_done_progress
+    if token is not None:
+        progress.begin(
+            token,
+            types.WorkDoneProgressBegin(
+                title="torchls", message=f"0/{len(files)} files", cancellable=True, percentage=0
+            ),
+        )
+    reports: list[types.WorkspaceDocumentDiagnosticReport] = []
+    try:
+        for index, path in enumerate(files):
+            if token is not None and progress.tokens[token].cancelled():
+                break
+            uri = path.as_uri()
+            if uri in ls.workspace.text_documents:
+                document = ls.workspace.get_text_document(uri)
+            else:
+                try:
+                    source = read_source(path)
+                except FileError:
+                    continue
+                document = TextDocument(uri, source.text, position_codec=ls.workspace.position_codec)
+            settings = ls.settings_for(document)
+            text, version = document.source, document.version
+
+            def run(text: str = text, path: Path = path, settings: Settings = settings) -> list[Finding]:
+                return ls.current_analyzer()[0].analyze(text, path, settings)
+
+            findings = await ls.on_jedi_thread(run)
+            converter = PositionConverter(document)
+            reports.append(
+                types.WorkspaceFullDocumentDiagnosticReport(
+                    uri=uri, version=version, items=[converter.to_diagnostic(f, version) for f in findings]
+                )
+            )
+            if token is not None:
+                progress.report(
+                    token,
+                    types.WorkDoneProgressReport(
+                        message=f"{index + 1}/{len(files)} files", percentage=(index + 1) * 100 // len(files)
+                    ),
+                )
+    finally:
+        if token is not None:
+            progress.end(token, types.WorkDoneProgressEnd(message=f"{len(reports)} files analysed"))
+    return reports
 
 
 async def _warm_up(ls: TorchlsServer) -> None:

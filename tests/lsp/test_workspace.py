@@ -1,0 +1,71 @@
+"""``workspace/diagnostic``: every file of the workspace, with progress, and cancellable."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+from .helpers import SERVER_COMMAND, TIMEOUT_S
+
+# Progress on a token the client put in its request is allowed by the spec; pytest-lsp only knows
+# tokens the server created with window/workDoneProgress/create.
+pytestmark = pytest.mark.filterwarnings("ignore:Unknown progress token")
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "train.py"
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND))
+async def client(lsp_client: LanguageClient, tmp_path):  # type: ignore[no-untyped-def]
+    for name in ("a", "b", "c", "d", "e", "f"):
+        shutil.copy(EXAMPLE, tmp_path / f"{name}.py")
+    (tmp_path / "clean.py").write_text("import torch\nprint(torch.ones(1).item())\n")
+    (tmp_path / "legacy").mkdir()
+    shutil.copy(EXAMPLE, tmp_path / "legacy" / "old.py")
+    (tmp_path / "pyproject.toml").write_text('[tool.torchls]\nexclude = ["legacy"]\n')
+    capabilities = client_capabilities("visual-studio-code")
+    assert capabilities.text_document is not None
+    capabilities.text_document.diagnostic = types.DiagnosticClientCapabilities()
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities,
+            root_uri=tmp_path.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=tmp_path.as_uri(), name="project")],
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_workspace_diagnostics_with_progress(client: LanguageClient, tmp_path: Path) -> None:
+    report = await asyncio.wait_for(
+        client.workspace_diagnostic_async(
+            types.WorkspaceDiagnosticParams(previous_result_ids=[], work_done_token="w1")
+        ),
+        TIMEOUT_S,
+    )
+    counts = {Path(item.uri).name: len(item.items) for item in report.items if hasattr(item, "items")}
+    assert counts == {"a.py": 10, "b.py": 10, "c.py": 10, "d.py": 10, "e.py": 10, "f.py": 10, "clean.py": 0}
+    kinds = [getattr(p, "kind", None) for p in client.progress_reports["w1"]]
+    assert kinds[0] == "begin" and kinds[-1] == "end" and kinds.count("report") == 7
+
+
+async def test_workspace_diagnostics_cancel(client: LanguageClient, tmp_path: Path) -> None:
+    request = asyncio.ensure_future(
+        client.workspace_diagnostic_async(types.WorkspaceDiagnosticParams(previous_result_ids=[], work_done_token="w2"))
+    )
+
+    async def first_report() -> None:
+        while not any(getattr(p, "kind", None) == "report" for p in client.progress_reports.get("w2", [])):
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(first_report(), TIMEOUT_S)
+    client.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token="w2"))
+    report = await asyncio.wait_for(request, TIMEOUT_S)
+    assert 1 <= len(report.items) < 7
+    assert getattr(client.progress_reports["w2"][-1], "kind", None) == "end"
