@@ -36,6 +36,18 @@ def test_wheel_contents(dist: Path) -> None:
     assert sdist.name == f"torchls-{__version__}.tar.gz"
 
 
+def test_sdist_installs(dist: Path, tmp_path: Path) -> None:
+    (sdist,) = dist.glob("*.tar.gz")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    install = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "--quiet", str(sdist)], capture_output=True, text=True
+    )
+    assert install.returncode == 0, install.stderr
+    rule = subprocess.run([str(venv / "bin" / "torchls"), "rule", "TL002"], capture_output=True, text=True)
+    assert rule.returncode == 0 and "# TL002 not-callable" in rule.stdout
+
+
 def find_python(version: str) -> str | None:
     """An interpreter of that version: on PATH, or installed by pyenv (whose shims may refuse to run it)."""
     candidates = [shutil.which(f"python{version}")]

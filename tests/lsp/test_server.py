@@ -8,6 +8,8 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from torchls import __version__
+
 from .helpers import (
     SERVER_COMMAND,
     apply_edits,
@@ -40,6 +42,10 @@ async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, tmp
         types.InitializeParams(capabilities=capabilities, root_uri=tmp_path.as_uri())
     )
     lsp_client.encoding = encoding_of(result)  # type: ignore[attr-defined]
+    assert result.server_info is not None and (result.server_info.name, result.server_info.version) == (
+        "torchls",
+        __version__,
+    )
     yield
     await lsp_client.shutdown_session()
 
