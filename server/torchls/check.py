@@ -65,9 +65,14 @@ def check_paths(
             result.errors.append(str(error))
             continue
         settings = settings_for(item)
-        findings = analyzer.analyze(source.text, item.resolve(), settings)
+        try:
+            findings = analyzer.analyze(source.text, item.resolve(), settings)
+            if fix or diff:
+                text, findings, count, problem = _fix(analyzer, source, findings, settings)
+        except Exception as error:  # a file jedi or parso cannot handle must not stop the others
+            result.errors.append(f"{item}: not analysed: {type(error).__name__}: {error}")
+            continue
         if fix or diff:
-            text, findings, count, problem = _fix(analyzer, source, findings, settings)
             if problem:
                 result.errors.append(problem)
             if count:

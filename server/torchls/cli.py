@@ -1,7 +1,8 @@
 """The ``torchls`` command: ``check``, ``serve``, ``rule`` and ``--version``.
 
 Exit status of ``check``: 0 no findings, 1 findings (or, with ``--diff``, fixes to show),
-2 usage error, internal error, bad interpreter, or a path that could not be read.
+2 usage error, internal error, bad interpreter, or a file that could not be read or analysed
+(even when there are findings too).
 """
 
 from __future__ import annotations
@@ -155,6 +156,8 @@ def _check(args: argparse.Namespace) -> int:
         args.output_file.write_text(report + "\n" if report else "", encoding="utf-8")
     elif report:
         print(report, end="" if args.diff else "\n")
+    if result.errors:  # a file that could not be checked outweighs findings: CI must notice it
+        return EXIT_ERROR
     if (result.findings or (args.diff and result.diffs)) and not args.exit_zero:
         return EXIT_FINDINGS
-    return EXIT_ERROR if result.errors else EXIT_CLEAN
+    return EXIT_CLEAN

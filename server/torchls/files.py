@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SKIPPED_DIRECTORIES = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "env", ".venv"})
+MAX_FILE_BYTES = 10 * 1024 * 1024  # bigger files are generated or data, not code to lint
 
 
 class FileError(Exception):
@@ -42,6 +43,9 @@ def discover(paths: list[Path], excluded: Callable[[Path], bool] = lambda _: Fal
         if path.is_file():
             yield path
             continue
+        if not path.is_dir():
+            yield FileError(f"{path}: not a regular file")
+            continue
         found = []
         for root, directories, files in os.walk(path, followlinks=False):
             directories[:] = sorted(
@@ -49,7 +53,7 @@ def discover(paths: list[Path], excluded: Callable[[Path], bool] = lambda _: Fal
             )
             for name in sorted(files):
                 file = Path(root) / name
-                if name.endswith(".py") and not excluded(file) and file.resolve() not in seen:
+                if name.endswith(".py") and file.is_file() and not excluded(file) and file.resolve() not in seen:
                     seen.add(file.resolve())
                     found.append(file)
         ignored = git_ignored(path, found)
@@ -84,6 +88,11 @@ def _skipped(directory: Path) -> bool:
 def read_source(path: Path) -> SourceFile:
     """Read a Python file, honouring a PEP 263 encoding cookie; newlines are kept as they are."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise FileError(
+                f"{path}: skipped: {size / 1024 / 1024:.0f} MB is more than the {MAX_FILE_BYTES >> 20} MB limit"
+            )
         raw = path.read_bytes()
     except OSError as error:
         raise FileError(f"{path}: cannot read: {error.strerror or error}") from error

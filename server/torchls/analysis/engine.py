@@ -31,6 +31,7 @@ from torchls.analysis.usage import classify
 log = logging.getLogger(__name__)
 C = TypeVar("C", MemberAccess, GradModeUse)
 SCRIPTS_KEPT = 8
+TIME_BUDGET_S = 20.0  # per analysis: past it, the rest of the file is skipped (partial results, logged)
 
 # jedi guesses an unannotated (or `Any`) parameter's type from the call sites it finds. One caller
 # passing a Tensor where others pass PIL images made `pic.size[1]` look like a bug in torchvision:
@@ -63,6 +64,7 @@ class Analyzer:
         self._scripts: OrderedDict[tuple[Path | None, str], jedi.Script] = OrderedDict()
         # How many candidates were resolved, and to what (for benchmarks and statistics).
         self.stats: Counter[str] = Counter()
+        self.time_budget_s = TIME_BUDGET_S
 
     def analyze(self, source: str, path: Path | None = None, settings: Settings | None = None) -> list[Finding]:
         """Every finding in ``source`` that ``settings`` enable and no comment suppresses."""
@@ -72,8 +74,15 @@ class Analyzer:
         resolver = Resolver(script, self.catalog)
         module = script._module_node
         findings: list[Finding] = []
+        deadline = time.monotonic() + self.time_budget_s
         if settings.enabled(missing_call.CODE) or settings.enabled(not_callable.CODE):
             for access in member_accesses(module, self.catalog.member_names):
+                if time.monotonic() > deadline:
+                    log.warning(
+                        "torchls: %s: time budget of %.0f s spent; results are partial", path, self.time_budget_s
+                    )
+                    self.stats["partial analyses"] += 1
+                    break
                 finding = self._guarded(self._check_access, access, resolver, settings)
                 if finding is not None:
                     findings.append(finding)
