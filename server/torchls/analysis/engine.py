@@ -7,6 +7,8 @@ source text → candidates (parso, via jedi's parse) → receiver types (jedi + 
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
@@ -16,6 +18,7 @@ from typing import Any, TypeVar
 
 import jedi
 from jedi.api.environment import Environment
+from jedi.api.exceptions import InternalError
 from parso.cache import parser_cache
 from parso.python.tree import Name
 
@@ -32,6 +35,8 @@ log = logging.getLogger(__name__)
 C = TypeVar("C", MemberAccess, GradModeUse)
 SCRIPTS_KEPT = 8
 TIME_BUDGET_S = 20.0  # per analysis: past it, the rest of the file is skipped (partial results, logged)
+# One receiver taking longer means jedi's environment process hangs: it is killed, and restarted.
+HANG_TIMEOUT_S = float(os.environ.get("TORCHLS_HANG_TIMEOUT", "60"))
 
 # jedi guesses an unannotated (or `Any`) parameter's type from the call sites it finds. One caller
 # passing a Tensor where others pass PIL images made `pic.size[1]` look like a bug in torchvision:
@@ -65,10 +70,27 @@ class Analyzer:
         # How many candidates were resolved, and to what (for benchmarks and statistics).
         self.stats: Counter[str] = Counter()
         self.time_budget_s = TIME_BUDGET_S
+        self._environment_crashed = False
+        self._candidate_started: float | None = None
+        threading.Thread(target=self._watch_for_hangs, name="torchls-watchdog", daemon=True).start()
 
     def analyze(self, source: str, path: Path | None = None, settings: Settings | None = None) -> list[Finding]:
-        """Every finding in ``source`` that ``settings`` enable and no comment suppresses."""
-        settings = settings or Settings()
+        """Every finding in ``source`` that ``settings`` enable and no comment suppresses.
+
+        If jedi's environment process crashes (or hangs and is killed) meanwhile, jedi starts a new
+        one for a new Script: the analysis runs once more, so results stay complete.
+        """
+        self._environment_crashed = False
+        findings = self._analyze(source, path, settings or Settings())
+        if self._environment_crashed:
+            self.stats["environment restarts"] += 1
+            log.warning("torchls: jedi's environment process died; restarted, analysing %s again", path)
+            self._scripts.clear()
+            self._environment_crashed = False
+            findings = self._analyze(source, path, settings or Settings())
+        return findings
+
+    def _analyze(self, source: str, path: Path | None, settings: Settings) -> list[Finding]:
         _keep_parse_trees_alive()
         script = self._script(source, path)
         resolver = Resolver(script, self.catalog)
@@ -148,11 +170,34 @@ class Analyzer:
         settings: Settings,
     ) -> Finding | None:
         """Run one check; an error in jedi or in a rule (RecursionError too) skips the candidate, never the file."""
+        if self._environment_crashed:
+            return None  # the analysis will run again with a new process
+        self._candidate_started = time.monotonic()
         try:
             return check(candidate, resolver, settings)
+        except InternalError:
+            self._environment_crashed = True
+            return None
         except Exception:
             log.warning("torchls: skipped %s at %s", candidate.text, candidate_position(candidate), exc_info=True)
             return None
+        finally:
+            self._candidate_started = None
+
+    def _watch_for_hangs(self) -> None:
+        """Kill jedi's environment process when one receiver takes longer than ``HANG_TIMEOUT_S``."""
+        while True:
+            time.sleep(min(1.0, HANG_TIMEOUT_S / 4))
+            started = self._candidate_started
+            if started is not None and time.monotonic() - started > HANG_TIMEOUT_S:
+                log.warning("torchls: jedi's environment process hangs; killing it")
+                self._candidate_started = None
+                subprocess = getattr(self.environment, "_subprocess", None)
+                if subprocess is not None and not subprocess.is_crashed:
+                    try:
+                        subprocess._get_process().kill()
+                    except Exception:
+                        log.exception("torchls: could not kill jedi's environment process")
 
     def _check_access(self, access: MemberAccess, resolver: Resolver, settings: Settings) -> Finding | None:
         if access.call_trailer is not None:

@@ -116,13 +116,21 @@ class TorchlsServer(LanguageServer):
         path = Path(document.path) if uri.startswith("file:") else None
         settings = self.settings_for(document)
 
-        def run() -> tuple[list[Finding], str | None]:
+        def run() -> tuple[list[Finding], str | None, int]:
             analyzer, problem = self.current_analyzer()
-            return analyzer.analyze(source, path, settings), problem
+            restarts = analyzer.stats["environment restarts"]
+            findings = analyzer.analyze(source, path, settings)
+            return findings, problem, analyzer.stats["environment restarts"] - restarts
 
-        findings, problem = await self.on_jedi_thread(run)
+        findings, problem, restarts = await self.on_jedi_thread(run)
         if problem:
             self.report_once(problem)
+        if restarts:
+            self.window_log_message(
+                types.LogMessageParams(
+                    type=types.MessageType.Log, message="torchls: jedi's environment process died and was restarted"
+                )
+            )
         if uri not in self.workspace.text_documents or self.workspace.get_text_document(uri).version != version:
             return None
         result = DocumentResult(version, generation, findings)
