@@ -4,6 +4,7 @@ clean virtualenv, on every Python from 3.10 to 3.13 that this machine has (jedi 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -51,7 +52,11 @@ def test_sdist_installs(dist: Path, tmp_path: Path) -> None:
 def find_python(version: str) -> str | None:
     """An interpreter of that version: on PATH, or installed by pyenv (whose shims may refuse to run it)."""
     candidates = [shutil.which(f"python{version}")]
-    candidates += sorted(str(p) for p in (Path.home() / ".pyenv" / "versions").glob(f"{version}.*/bin/python{version}"))
+    roots = {Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))}
+    if shutil.which("pyenv"):
+        roots.add(Path(shutil.which("pyenv") or "").resolve().parents[1])
+    for root in roots:
+        candidates += sorted(str(p) for p in (root / "versions").glob(f"{version}.*/bin/python{version}"))
     for candidate in candidates:
         if candidate and subprocess.run([candidate, "--version"], capture_output=True).returncode == 0:
             return candidate

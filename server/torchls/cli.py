@@ -107,7 +107,8 @@ def _serve(tcp: str | None) -> int:
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
         server.start_io()
-    return EXIT_CLEAN
+    # LSP: exit code 0 only if a shutdown request came before the exit (or the end of input).
+    return EXIT_CLEAN if getattr(server.protocol, "_shutdown", False) else 1
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.json_rpc import JsonRPCNotification
 from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
@@ -52,11 +55,34 @@ class DocumentResult:
     findings: list[Finding]
 
 
+class TorchlsProtocol(LanguageServerProtocol):
+    """pygls's protocol, answering requests whose parameters it cannot decode.
+
+    pygls raises InvalidParams while decoding, before it dispatches, so such a request got no
+    response at all and the editor waited forever; JSON-RPC requires an error response.
+    """
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        """Decode one message; for an undecodable request, send the error and skip it."""
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as error:
+            if "id" not in data or "method" not in data:
+                raise
+            self._send_response(data["id"], error=error.to_response_error())
+            return JsonRPCNotification(method="$/torchls/undecodable", jsonrpc="2.0", params=None)
+
+
 class TorchlsServer(LanguageServer):
     """pygls server with torchls's state: options, the jedi thread, the last results."""
 
     def __init__(self) -> None:
-        super().__init__("torchls", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "torchls",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=TorchlsProtocol,
+        )
         self.options = ServerOptions()
         self.catalog = load_catalog()
         self.jedi_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="torchls-jedi")
@@ -271,6 +297,8 @@ def create_server() -> TorchlsServer:
         ls: TorchlsServer, params: types.DocumentDiagnosticParams
     ) -> types.DocumentDiagnosticReport:
         uri = params.text_document.uri
+        if uri not in ls.workspace.text_documents:  # never opened: nothing to say
+            return types.RelatedFullDocumentDiagnosticReport(items=[])
         result = await ls.current_result(uri)
         if result is None:  # the document changed while it was analysed: analyse the new version
             result = await ls.current_result(uri)
@@ -293,6 +321,8 @@ def create_server() -> TorchlsServer:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def hover(ls: TorchlsServer, params: types.HoverParams) -> types.Hover | None:
         uri = params.text_document.uri
+        if uri not in ls.workspace.text_documents:
+            return None
         document = ls.workspace.get_text_document(uri)
         converter = PositionConverter(document)
         position = converter.from_lsp_position(params.position)
@@ -329,6 +359,8 @@ def create_server() -> TorchlsServer:
     )
     async def code_action(ls: TorchlsServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
         uri = params.text_document.uri
+        if uri not in ls.workspace.text_documents:
+            return None
         document = ls.workspace.get_text_document(uri)
         only = params.context.only
         actions: list[types.CodeAction] = []
