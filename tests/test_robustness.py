@@ -92,3 +92,14 @@ def test_interrupted_fix_leaves_every_file_old_or_new(tmp_path: Path) -> None:
     assert len(contents) == 40
     assert all(content in (old, new) for content in contents)
     assert new in contents and old in contents  # it was really interrupted midway
+
+
+def test_fix_keeps_line_endings_and_permissions(tmp_path: Path) -> None:
+    source = "import torch\r\nmodel = torch.nn.Linear(1, 1)\r\nmodel.eval\r\n"
+    path = tmp_path / "crlf.py"
+    path.write_bytes(source.encode())
+    path.chmod(0o751)
+    assert torchls("check", "--fix", "crlf.py", cwd=tmp_path).returncode == 0
+    assert path.read_bytes() == source.replace("model.eval", "model.eval()").encode()
+    assert path.stat().st_mode & 0o7777 == 0o751
+    assert [p.name for p in tmp_path.iterdir()] == ["crlf.py"]  # no temporary file left behind

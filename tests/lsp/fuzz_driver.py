@@ -60,12 +60,16 @@ PIECES = [
 
 @dataclass
 class Edit:
-    """Replace ``length`` characters at fraction ``where`` of the text by ``text`` (``delete_all`` empties it)."""
+    """Replace ``length`` characters at fraction ``where`` of the text by ``text`` (``delete_all`` empties it).
+
+    ``line`` instead replaces the whole content of that line (a steady-size editing session).
+    """
 
     where: float
     length: int
     text: str
     delete_all: bool = False
+    line: int | None = None
 
 
 @dataclass
@@ -173,6 +177,16 @@ class Fuzzer:
         if edit.delete_all:
             change: types.TextDocumentContentChangeEvent = types.TextDocumentContentChangeWholeDocument(text="")
             new_text = ""
+        elif edit.line is not None:
+            length = len(document.lines[edit.line].rstrip("\r\n"))
+            end = types.Position(
+                edit.line, document.position_codec.client_num_units(document.lines[edit.line][:length])
+            )
+            change = types.TextDocumentContentChangePartial(
+                range=types.Range(types.Position(edit.line, 0), end), text=edit.text
+            )
+            document.apply_change(change)
+            new_text = document.source
         else:
             start = int(edit.where * len(text))
             end = min(len(text), start + edit.length)
@@ -270,13 +284,26 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--encoding", default="utf-16", choices=["utf-8", "utf-16", "utf-32"])
+    parser.add_argument(
+        "--steady", action="store_true", help="rewrite one line in place: the document keeps its size (memory)"
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     import tempfile
 
-    counts = asyncio.run(
-        run([random_edit(rng) for _ in range(args.edits)], Path(tempfile.mkdtemp()), args.seed, args.encoding, 1000)
-    )
+    if args.steady:
+        middle = len(EXAMPLE.read_text(encoding="utf-8").splitlines()) // 2
+        snippets = [
+            "    model.eval",
+            "    x = loss.item + 1",
+            "    print(model.training())",
+            "    pass",
+            "    y = '😋 日本'",
+        ]
+        edits = [Edit(0, 0, rng.choice(snippets), line=middle) for _ in range(args.edits)]
+    else:
+        edits = [random_edit(rng) for _ in range(args.edits)]
+    counts = asyncio.run(run(edits, Path(tempfile.mkdtemp()), args.seed, args.encoding, 1000))
     print(counts)
     sys.exit(1 if counts.problems else 0)
 

@@ -3,8 +3,10 @@ notices, restarts it, re-analyses, and the user sees at most a log line."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from ..training_module import training_module
 from .helpers import SERVER_COMMAND, wait_for_diagnostics
 
 SOURCE = "import torch\nmodel = torch.nn.Linear(2, 2)\nmodel.eval\nx = torch.ones(2)\nx.shape(0)\n"
@@ -74,3 +77,41 @@ async def test_environment_process_fault(client: LanguageClient, tmp_path: Path,
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=SERVER_COMMAND, server_env={**os.environ, "TORCHLS_TIME_BUDGET": "8"})
+)
+async def busy_client(lsp_client: LanguageClient, tmp_path):  # type: ignore[no-untyped-def]
+    await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=client_capabilities("visual-studio-code"), root_uri=tmp_path.as_uri())
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_the_editor_never_waits_behind_a_long_analysis(busy_client: LanguageClient, tmp_path: Path) -> None:
+    small = (tmp_path / "small.py").as_uri()
+    busy_client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(small, "python", 1, SOURCE))
+    )
+    await wait_for_diagnostics(busy_client, small, 1)
+    huge = (tmp_path / "huge.py").as_uri()
+    text = training_module(50_000, bug_every=1)
+    busy_client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(huge, "python", 1, text)))
+    await asyncio.sleep(1)  # its analysis is under way
+    start = time.monotonic()
+    actions = await busy_client.text_document_code_action_async(
+        types.CodeActionParams(
+            types.TextDocumentIdentifier(huge),
+            types.Range(types.Position(0, 0), types.Position(0, 0)),
+            types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.SourceFixAll]),
+        )
+    )
+    hover = await busy_client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(small), types.Position(2, 7))
+    )
+    assert time.monotonic() - start < 6, "code actions and hover answered while the analysis ran"
+    assert actions is None and hover is not None
+    diagnostics = await wait_for_diagnostics(busy_client, huge, 1)  # partial results, within the budget
+    assert 0 < len(diagnostics) < 4 * (len(text.splitlines()) // 54)

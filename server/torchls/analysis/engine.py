@@ -34,7 +34,7 @@ from torchls.analysis.usage import classify
 log = logging.getLogger(__name__)
 C = TypeVar("C", MemberAccess, GradModeUse)
 SCRIPTS_KEPT = 8
-TIME_BUDGET_S = 20.0  # per analysis: past it, the rest of the file is skipped (partial results, logged)
+TIME_BUDGET_S = float(os.environ.get("TORCHLS_TIME_BUDGET", "20"))  # per analysis; past it: partial results, logged
 # One receiver taking longer means jedi's environment process hangs: it is killed, and restarted.
 HANG_TIMEOUT_S = float(os.environ.get("TORCHLS_HANG_TIMEOUT", "60"))
 

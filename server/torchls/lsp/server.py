@@ -42,7 +42,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 FIX_ALL_KIND = "source.fixAll.torchls"
-HOVER_TIMEOUT_S = 5.0  # jedi may be busy with an analysis; the finding alone is shown after that
+HOVER_TIMEOUT_S = 2.0  # jedi may be busy with an analysis; the finding alone is shown after that
+ACTION_TIMEOUT_S = 2.0  # code actions wait this long for the current version's analysis, no longer
 WARMUP_SOURCE = "import torch\nm = torch.nn.Linear(1, 1)\nm.eval\nt = torch.zeros(1)\nt.item\n"
 
 
@@ -163,13 +164,20 @@ class TorchlsServer(LanguageServer):
         self.results[uri] = result
         return result
 
-    async def current_result(self, uri: str) -> DocumentResult | None:
-        """The result for the document's current version, analysing it if needed."""
+    async def current_result(self, uri: str, timeout_s: float | None = None) -> DocumentResult | None:
+        """The result for the document's current version, analysing it if needed.
+
+        With ``timeout_s``, None when that takes longer: code actions never wait behind a long
+        analysis of a pathological file.
+        """
         document = self.workspace.get_text_document(uri)
         cached = self.results.get(uri)
         if cached is not None and cached.version == document.version and cached.generation == self.generation:
             return cached
-        return await self.analyze(uri)
+        try:
+            return await asyncio.wait_for(self.analyze(uri), timeout_s)
+        except asyncio.TimeoutError:
+            return None
 
     def schedule(self, uri: str, delay_s: float) -> None:
         """(Re)start the debounced diagnosis of a document (push mode)."""
@@ -370,7 +378,7 @@ def create_server() -> TorchlsServer:
                 diagnostics = await _diagnostics_in(ls, document, params.range)
             actions += _quick_fixes(ls, document, diagnostics)
         if not only or any(FIX_ALL_KIND.startswith(k) for k in only):
-            result = await ls.current_result(uri)
+            result = await ls.current_result(uri, ACTION_TIMEOUT_S)
             if result is not None:
                 edits = applicable(result.findings)
                 if edits:
@@ -389,7 +397,7 @@ def create_server() -> TorchlsServer:
 
 async def _diagnostics_in(ls: TorchlsServer, document: TextDocument, lsp_range: types.Range) -> list[types.Diagnostic]:
     """The diagnostics of the current version that touch ``lsp_range``."""
-    result = await ls.current_result(document.uri)
+    result = await ls.current_result(document.uri, ACTION_TIMEOUT_S)
     if result is None:
         return []
     converter = PositionConverter(document)
