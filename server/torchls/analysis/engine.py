@@ -34,6 +34,9 @@ from torchls.analysis.usage import classify
 log = logging.getLogger(__name__)
 C = TypeVar("C", MemberAccess, GradModeUse)
 SCRIPTS_KEPT = 8
+# A kept Script serves hover and fix-all on the same text; jedi's memo caches in it grow with every
+# query (they key on context objects created per query), so it is retired after this many uses.
+SCRIPT_USES = 50
 TIME_BUDGET_S = float(os.environ.get("TORCHLS_TIME_BUDGET", "20"))  # per analysis; past it: partial results, logged
 # One receiver taking longer means jedi's environment process hangs: it is killed, and restarted.
 HANG_TIMEOUT_S = float(os.environ.get("TORCHLS_HANG_TIMEOUT", "60"))
@@ -66,7 +69,7 @@ class Analyzer:
         self.python_version: tuple[int, int] = tuple(environment.version_info[:2])  # type: ignore[assignment]
         # The last Scripts analysed, so that hover and fix-all on the same text reuse jedi's
         # inference instead of redoing it.
-        self._scripts: OrderedDict[tuple[Path | None, str], jedi.Script] = OrderedDict()
+        self._scripts: OrderedDict[tuple[Path | None, str], tuple[jedi.Script, int]] = OrderedDict()
         # How many candidates were resolved, and to what (for benchmarks and statistics).
         self.stats: Counter[str] = Counter()
         self.time_budget_s = TIME_BUDGET_S
@@ -154,10 +157,10 @@ class Analyzer:
 
     def _script(self, source: str, path: Path | None) -> jedi.Script:
         key = (path, source)
-        script = self._scripts.pop(key, None)
-        if script is None:
-            script = jedi.Script(source, path=path, environment=self.environment, project=self.project)
-        self._scripts[key] = script
+        script, uses = self._scripts.pop(key, (None, 0))
+        if script is None or uses >= SCRIPT_USES:
+            script, uses = jedi.Script(source, path=path, environment=self.environment, project=self.project), 0
+        self._scripts[key] = (script, uses + 1)
         while len(self._scripts) > SCRIPTS_KEPT:
             self._scripts.popitem(last=False)
         return script
