@@ -33,7 +33,7 @@ from torchls.analysis.usage import classify
 
 log = logging.getLogger(__name__)
 C = TypeVar("C", MemberAccess, GradModeUse)
-SCRIPTS_KEPT = 8
+SCRIPTS_KEPT = 8  # files with a kept Script
 # A kept Script serves hover and fix-all on the same text; jedi's memo caches in it grow with every
 # query (they key on context objects created per query), so it is retired after this many uses.
 SCRIPT_USES = 50
@@ -67,9 +67,10 @@ class Analyzer:
         self.catalog = catalog or load_catalog()
         self.project = jedi.Project(project_root) if project_root else None
         self.python_version: tuple[int, int] = tuple(environment.version_info[:2])  # type: ignore[assignment]
-        # The last Scripts analysed, so that hover and fix-all on the same text reuse jedi's
-        # inference instead of redoing it.
-        self._scripts: OrderedDict[tuple[Path | None, str], tuple[jedi.Script, int]] = OrderedDict()
+        # The last Script of each file, so that hover and fix-all on the same text reuse jedi's
+        # inference. Only the latest text of a file may be kept: parso's diff parser reuses and
+        # changes the previous tree of the same path in place, so older Scripts go stale.
+        self._scripts: OrderedDict[Path | None, tuple[str, jedi.Script, int]] = OrderedDict()
         # How many candidates were resolved, and to what (for benchmarks and statistics).
         self.stats: Counter[str] = Counter()
         self.time_budget_s = TIME_BUDGET_S
@@ -147,8 +148,7 @@ class Analyzer:
 
     def forget(self, path: Path) -> None:
         """Drop what was kept for one file (the CLI is done with it; imported modules stay cached)."""
-        for key in [key for key in self._scripts if key[0] == path]:
-            del self._scripts[key]
+        self._scripts.pop(path, None)
         for trees in parser_cache.values():
             trees.pop(path, None)
             trees.pop(str(path), None)
@@ -156,11 +156,10 @@ class Analyzer:
     # -------------------------------------------------------------------------------------
 
     def _script(self, source: str, path: Path | None) -> jedi.Script:
-        key = (path, source)
-        script, uses = self._scripts.pop(key, (None, 0))
-        if script is None or uses >= SCRIPT_USES:
+        kept_source, script, uses = self._scripts.pop(path, ("", None, 0))
+        if script is None or kept_source != source or uses >= SCRIPT_USES:
             script, uses = jedi.Script(source, path=path, environment=self.environment, project=self.project), 0
-        self._scripts[key] = (script, uses + 1)
+        self._scripts[path] = (source, script, uses + 1)
         while len(self._scripts) > SCRIPTS_KEPT:
             self._scripts.popitem(last=False)
         return script
