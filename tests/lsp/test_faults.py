@@ -111,7 +111,7 @@ async def test_the_editor_never_waits_behind_a_long_analysis(busy_client: Langua
     hover = await busy_client.text_document_hover_async(
         types.HoverParams(types.TextDocumentIdentifier(small), types.Position(2, 7))
     )
-    assert time.monotonic() - start < 6, "code actions and hover answered while the analysis ran"
+    assert time.monotonic() - start < 9, "code actions and hover answered while the analysis ran"
     assert actions is None and hover is not None
     diagnostics = await wait_for_diagnostics(busy_client, huge, 1)  # partial results, within the budget
     assert 0 < len(diagnostics) < 4 * (len(text.splitlines()) // 54)

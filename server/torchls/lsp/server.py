@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 FIX_ALL_KIND = "source.fixAll.torchls"
-HOVER_TIMEOUT_S = 2.0  # jedi may be busy with an analysis; the finding alone is shown after that
+HOVER_TIMEOUT_S = 4.0  # jedi may be busy with an analysis; the finding alone is shown after that
 ACTION_TIMEOUT_S = 2.0  # code actions wait this long for the current version's analysis, no longer
 WARMUP_SOURCE = "import torch\nm = torch.nn.Linear(1, 1)\nm.eval\nt = torch.zeros(1)\nt.item\n"
 
