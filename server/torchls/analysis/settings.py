@@ -116,7 +116,7 @@ class Settings:
 
     def merged(self, options: dict[str, Any]) -> Settings:
         """These settings with the keys of ``options`` (a ``[tool.torchls]`` table) on top."""
-        if "python" in options and not isinstance(options.get("python"), (type(None))):
+        if options.get("python") is not None:
             raise SettingsError(
                 "python cannot be set here: a repository must not choose the program torchls runs;"
                 " use --python or the editor's python setting"

@@ -49,7 +49,6 @@ class Usage:
 
     kind: UsageKind
     detail: str = ""
-    node: NodeOrLeaf | None = None  # the call or expression that gives the context, for fixes
 
 
 ITERATING_BUILTINS = frozenset(
@@ -86,7 +85,7 @@ def classify(access: MemberAccess, optimizer_classes: frozenset[str]) -> Usage |
     if following:
         first = following[0]
         if first.type == "trailer" and first.children[0] == "[":  # type: ignore[attr-defined]
-            return Usage(UsageKind.SUBSCRIPTED, node=first)
+            return Usage(UsageKind.SUBSCRIPTED)
         return None  # `.return_value`, `.__name__`, ...: the method object itself is used
     return _classify_value(access.expr, optimizer_classes)
 
@@ -169,9 +168,9 @@ def _classify_argument(
     plain = len(callee_nodes) == 1 and callee_nodes[0].type == "name"
     positional = keyword is None
     if plain and positional and last in ITERATING_BUILTINS:
-        return Usage(UsageKind.ITERATED, f"`{last}()`", call)
+        return Usage(UsageKind.ITERATED, f"`{last}()`")
     if plain and positional and last == "len":
-        return Usage(UsageKind.LEN, node=call)
+        return Usage(UsageKind.LEN)
     if callee in ("chain", "itertools.chain") and positional:
         return Usage(UsageKind.ITERATED, "`itertools.chain`")
     if last in GRAD_CLIPPERS and (position == 0 or keyword == "parameters"):
