@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
+from typing import Any
+
 import pytest_lsp
+import torch
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from .helpers import SERVER_COMMAND, apply_edits, wait_for_diagnostics
+from .helpers import SERVER_COMMAND, TIMEOUT_S, apply_edits, wait_for_diagnostics
 
 SOURCE = """import torch
 
@@ -22,6 +27,12 @@ print(x.shape)
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND))
 async def client(lsp_client: LanguageClient, tmp_path):  # type: ignore[no-untyped-def]
+    lsp_client.statuses = []  # type: ignore[attr-defined]
+
+    @lsp_client.feature("torchls/status")
+    def status(params: Any) -> None:
+        lsp_client.statuses.append(params)  # type: ignore[attr-defined]
+
     await lsp_client.initialize_session(
         types.InitializeParams(
             capabilities=client_capabilities("visual-studio-code"),
@@ -110,3 +121,28 @@ async def test_ignore_action_and_unsafe_fix(client: LanguageClient, tmp_path) ->
         )
     )
     assert [d.range.start.line for d in await wait_for_diagnostics(client, uri, 2)] == [4]
+
+
+async def wait_for_status(client: LanguageClient, count: int) -> Any:
+    """The ``count``-th ``torchls/status`` notification (the editor's status display)."""
+
+    async def wait() -> Any:
+        while len(client.statuses) < count:  # type: ignore[attr-defined]
+            await asyncio.sleep(0.05)
+        return client.statuses[count - 1]  # type: ignore[attr-defined]
+
+    return await asyncio.wait_for(wait(), TIMEOUT_S)
+
+
+async def test_status_says_which_interpreter_and_torch(client: LanguageClient, tmp_path) -> None:
+    assert (await wait_for_status(client, 1)).state == "indexing"
+    ready = await wait_for_status(client, 2)
+    assert ready.state == "ready" and "/nonexistent/bin/python" in ready.problem
+    assert ready.python != "/nonexistent/bin/python"  # the fallback that is analysed instead
+
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"torchls": {"python": sys.executable}})
+    )
+    assert (await wait_for_status(client, 3)).state == "indexing"
+    ready = await wait_for_status(client, 4)
+    assert (ready.state, ready.python, ready.torch, ready.problem) == ("ready", sys.executable, torch.__version__, None)

@@ -9,6 +9,7 @@ code is only parsed, never imported.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -47,3 +48,13 @@ def torch_location(environment: Environment) -> Path | None:
         if candidate.is_file():
             return candidate.parent
     return None
+
+
+def torch_version(location: Path) -> str | None:
+    """The version of the torch package at ``location``, read from its ``version.py`` (never imported)."""
+    try:
+        text = (location / "version.py").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    match = re.search(r"^__version__\s*=\s*['\"]([^'\"]+)['\"]", text, re.MULTILINE)
+    return match.group(1) if match else None

@@ -27,7 +27,7 @@ from pygls.workspace import TextDocument
 from torchls import __version__
 from torchls.analysis.catalog import load_catalog
 from torchls.analysis.engine import Analyzer, MemberInfo
-from torchls.analysis.environment import InterpreterError, find_environment, torch_location
+from torchls.analysis.environment import InterpreterError, find_environment, torch_location, torch_version
 from torchls.analysis.findings import Applicability, Finding, Position
 from torchls.analysis.fixes import applicable
 from torchls.analysis.settings import Settings, SettingsError, load_settings
@@ -44,6 +44,9 @@ T = TypeVar("T")
 FIX_ALL_KIND = "source.fixAll.torchls"
 HOVER_TIMEOUT_S = 4.0  # jedi may be busy with an analysis; the finding alone is shown after that
 ACTION_TIMEOUT_S = 2.0  # code actions wait this long for the current version's analysis, no longer
+#: Server → client notification of the server's state, for a status display (the VS Code extension's):
+#: ``{"state": "indexing" | "ready", "python": str | None, "torch": str | None, "problem": str | None}``.
+STATUS_NOTIFICATION = "torchls/status"
 WARMUP_SOURCE = "import torch\nm = torch.nn.Linear(1, 1)\nm.eval\nt = torch.zeros(1)\nt.item\n"
 
 
@@ -294,8 +297,11 @@ def create_server() -> TorchlsServer:
             except Exception:
                 settings = None
         if settings is not None:
+            python = ls.options.python
             ls.apply_options(settings)
             ls.refresh_all()
+            if ls.options.python != python:
+                await _warm_up(ls)  # another environment: index its torch and report the new status
 
     @server.feature(
         types.TEXT_DOCUMENT_DIAGNOSTIC,
@@ -533,11 +539,11 @@ async def _workspace_reports(
 
 async def _warm_up(ls: TorchlsServer) -> None:
     """Load torch into jedi before the first file needs it, with progress so the editor shows why."""
-    if ls.analyzer is not None:
-        return  # a document was analysed first: jedi is warm, and requests must not wait behind us
+    ls.protocol.notify(STATUS_NOTIFICATION, {"state": "indexing"})
     capabilities = ls.client_capabilities.window
     token = str(uuid.uuid4())
-    progress = bool(capabilities and capabilities.work_done_progress)
+    indexing = ls.analyzer is None or ls.analyzer_python != ls.options.python
+    progress = indexing and bool(capabilities and capabilities.work_done_progress)
     try:
         if progress:
             await ls.work_done_progress.create_async(token)
@@ -545,19 +551,28 @@ async def _warm_up(ls: TorchlsServer) -> None:
     except Exception:
         progress = False
 
-    def warm() -> str | None:
-        if ls.analyzer is not None:
-            return None
+    def warm() -> dict[str, str | None]:
+        # When a document was analysed first, jedi is warm already and this only reads the details.
+        previous = ls.analyzer
         analyzer, problem = ls.current_analyzer()
-        analyzer.analyze(WARMUP_SOURCE)
-        return problem
+        if analyzer is not previous:
+            analyzer.analyze(WARMUP_SOURCE)
+        location = torch_location(analyzer.environment)
+        return {
+            "python": analyzer.environment.executable,
+            "torch": torch_version(location) if location else None,
+            "problem": problem,
+        }
 
+    status: dict[str, str | None] = {"python": None, "torch": None, "problem": None}
     try:
-        problem = await ls.on_jedi_thread(warm)
-        if problem:
-            ls.report_once(problem)
-    except Exception:
+        status = await ls.on_jedi_thread(warm)
+        if status["problem"]:
+            ls.report_once(status["problem"])
+    except Exception as error:
         log.exception("torchls: warm-up failed")
+        status["problem"] = f"torchls: loading the Python environment failed: {error}"
     finally:
         if progress:
             ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="ready"))
+        ls.protocol.notify(STATUS_NOTIFICATION, {"state": "ready", **status})

@@ -1,0 +1,236 @@
+// End-to-end test of the torchls extension in a real VS Code (code-server) driven by Debian's chromium.
+//
+// Installs the .vsix into a fresh code-server, opens E2E_WORKSPACE, opens train.py, and checks what a user
+// sees: the squiggle, the Problems entry with torchls's message, the status bar, the hover; then applies the
+// quick fix with Ctrl+. and Enter, saves with Ctrl+S, and waits for the squiggle to go. The test runner
+// (tests/editors/test_vscode.py) then checks the file on disk. Screenshots go to E2E_ARTIFACTS.
+//
+// With E2E_MODE=trust the workspace starts untrusted instead: the status bar must say that torchls is off in
+// Restricted Mode and no diagnostics may appear; after "Trust" the server starts and the squiggle appears.
+//
+// Env: E2E_VSIX, E2E_WORKSPACE, E2E_HOME (scratch directory), E2E_ARTIFACTS, E2E_MODE (fix | trust),
+// E2E_CHROMIUM (default /usr/bin/chromium). Exit code names the failed step: 2 start, 3 diagnostics, 4 problems, 5 hover,
+// 6 quick fix, 7 save, 8 status bar, 1 other.
+"use strict";
+const { spawn, spawnSync } = require("child_process");
+const fs = require("fs");
+const http = require("http");
+const net = require("net");
+const path = require("path");
+const { chromium } = require("playwright-core");
+
+const STEP_CODES = { start: 2, diagnostics: 3, problems: 4, hover: 5, quickfix: 6, save: 7, status: 8, trust: 9 };
+const CODE_SERVER = path.join(__dirname, "node_modules", ".bin", "code-server");
+const T0 = Date.now();
+const log = (message) => process.stderr.write(`[vscode-e2e ${((Date.now() - T0) / 1000).toFixed(1)}s] ${message}\n`);
+
+class StepFailure extends Error {
+  constructor(step, message) {
+    super(`${step}: ${message}`);
+    this.step = step;
+  }
+}
+
+async function step(name, action) {
+  try {
+    return await action();
+  } catch (error) {
+    throw error instanceof StepFailure ? error : new StepFailure(name, error.message);
+  }
+}
+
+function env(name, fallback) {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined) throw new Error(`${name} is not set`);
+  return value;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+function healthy(port) {
+  return new Promise((resolve) => {
+    http.get({ host: "127.0.0.1", port, path: "/healthz", timeout: 1000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    }).on("error", () => resolve(false));
+  });
+}
+
+async function startCodeServer(home, workspace, vsix, trusted) {
+  const userData = path.join(home, "user-data");
+  fs.mkdirSync(path.join(userData, "User"), { recursive: true });
+  fs.writeFileSync(
+    path.join(userData, "User", "settings.json"),
+    JSON.stringify({
+      "workbench.startupEditor": "none",
+      "extensions.autoCheckUpdates": false,
+      "extensions.autoUpdate": false,
+      "update.mode": "none",
+      "telemetry.telemetryLevel": "off",
+      "workbench.enableExperiments": false,
+      "workbench.tips.enabled": false,
+    }),
+  );
+  const common = ["--user-data-dir", userData, "--extensions-dir", path.join(home, "extensions"), "--config", path.join(home, "code-server.yaml")];
+  const install = spawnSync(CODE_SERVER, [...common, "--install-extension", vsix], { encoding: "utf8", timeout: 120000 });
+  if (install.status !== 0) throw new StepFailure("start", `--install-extension failed: ${install.stderr}${install.stdout}`);
+  log(`installed ${path.basename(vsix)}`);
+  const port = await freePort();
+  const server = spawn(
+    CODE_SERVER,
+    [...common, "--bind-addr", `127.0.0.1:${port}`, "--auth", "none", "--disable-telemetry", "--disable-update-check", ...(trusted ? ["--disable-workspace-trust"] : []), workspace],
+    { detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, HOME: home } },
+  );
+  const serverLog = fs.createWriteStream(path.join(env("E2E_ARTIFACTS"), "code-server.log"));
+  server.stdout.pipe(serverLog);
+  server.stderr.pipe(serverLog);
+  for (let i = 0; i < 300 && !(await healthy(port)); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!(await healthy(port))) throw new StepFailure("start", "code-server did not answer /healthz within 30 s");
+  log(`code-server on port ${port}`);
+  return { server, url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}` };
+}
+
+const SQUIGGLE = ".monaco-editor .squiggly-error";
+
+/** Trusted workspace: diagnostic, Problems, status bar, hover, quick fix, save. */
+async function fixFlow(page, shot, workspace) {
+  await openTrainPy(page);
+
+  const squiggle = page.locator(SQUIGGLE).first();
+  await step("diagnostics", () => squiggle.waitFor({ timeout: 90000 }));
+  log("squiggle shown");
+
+  const status = page.locator(".statusbar-item", { hasText: "torchls" }).first();
+  await step("status", async () => {
+    await status.waitFor({ timeout: 30000 });
+    // Ready: the check-mark icon and no spinner, warning or error.
+    await page.waitForFunction(
+      () => [...document.querySelectorAll(".statusbar-item")].some((item) => item.textContent.includes("torchls") && item.querySelector(".codicon-check")),
+      null,
+      { timeout: 60000 },
+    );
+  });
+  log(`status bar: ${(await status.getAttribute("aria-label")) ?? (await status.innerText())}`);
+
+  await page.keyboard.press("Control+Shift+M");
+  const problem = page.locator(".markers-panel .monaco-list-row", { hasText: "is a method, not the parameters" }).first();
+  await step("problems", () => problem.waitFor({ timeout: 30000 }));
+  log(`problems: ${(await problem.innerText()).replace(/\s+/g, " ")}`);
+  await shot("01-diagnostic");
+
+  await step("hover", async () => {
+    const box = await squiggle.boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.locator(".monaco-hover", { hasText: "generator over all parameters" }).first().waitFor({ timeout: 30000 });
+  });
+  log(`hover: ${(await page.locator(".monaco-hover").first().innerText()).replace(/\s+/g, " ").slice(0, 300)}`);
+  await shot("02-hover");
+
+  await step("quickfix", async () => {
+    const box = await squiggle.boundingBox();
+    await page.mouse.move(0, 0);
+    await page.mouse.click(box.x + 2, box.y + box.height / 2);
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Control+.");
+    await page.locator(".action-widget .monaco-list-row", { hasText: "model.parameters()" }).first().waitFor({ timeout: 30000 });
+    await shot("03-quickfix");
+    await page.keyboard.press("Enter"); // the preferred fix is focused; clicking is blocked by the hover
+    await page.locator(".monaco-editor .view-lines", { hasText: "model.parameters()" }).waitFor({ timeout: 30000 });
+  });
+  log("quick fix applied");
+
+  await step("save", async () => {
+    await page.keyboard.press("Control+S");
+    const file = path.join(workspace, "train.py");
+    for (let i = 0; i < 100 && !fs.readFileSync(file, "utf8").includes("model.parameters()"); i++) await new Promise((r) => setTimeout(r, 100));
+    if (!fs.readFileSync(file, "utf8").includes("model.parameters()")) throw new Error("the file on disk was not fixed");
+    await page.locator(SQUIGGLE).first().waitFor({ state: "detached", timeout: 30000 });
+  });
+  await shot("04-fixed");
+  log("saved, squiggle gone");
+}
+
+async function openTrainPy(page) {
+  await step("start", async () => {
+    await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "train.py" }).click({ timeout: 30000 });
+    await page.waitForSelector(".monaco-editor .view-lines", { timeout: 30000 });
+  });
+  log("train.py open");
+}
+
+/** Untrusted workspace: torchls says it is off and reports nothing until the user trusts the folder. */
+async function trustFlow(page, shot) {
+  const shield = () =>
+    page.waitForFunction(
+      () => [...document.querySelectorAll(".statusbar-item")].some((item) => item.textContent.includes("torchls") && item.querySelector(".codicon-shield")),
+      null,
+      { timeout: 60000 },
+    );
+  await step("trust", async () => {
+    // Close the trust dialog without trusting, then check the extension is in Restricted Mode.
+    await page.getByRole("button", { name: /don't trust/i }).click({ timeout: 60000 });
+    await shield();
+  });
+  await openTrainPy(page);
+  await page.waitForTimeout(5000); // long enough for a running server to have published
+  if ((await page.locator(SQUIGGLE).count()) > 0) throw new StepFailure("trust", "diagnostics in an untrusted workspace");
+  await shot("01-restricted");
+  log("restricted mode: shield in the status bar, no diagnostics");
+  await step("trust", async () => {
+    await page.locator(".part.banner a", { hasText: "Manage" }).click({ timeout: 30000 }); // the Restricted Mode banner
+    await page.locator(".workspace-trust-editor .monaco-button", { hasText: /^Trust$/ }).first().click({ timeout: 30000 });
+    await page.locator(".tabs-container .tab", { hasText: "train.py" }).click({ timeout: 30000 });
+  });
+  await step("diagnostics", () => page.locator(SQUIGGLE).first().waitFor({ timeout: 90000 }));
+  await shot("02-trusted");
+  log("trusted: the server started and the squiggle appeared");
+}
+
+async function run() {
+  const workspace = env("E2E_WORKSPACE");
+  const artifacts = env("E2E_ARTIFACTS");
+  fs.mkdirSync(artifacts, { recursive: true });
+  const mode = env("E2E_MODE", "fix");
+  const { server, url } = await step("start", () => startCodeServer(env("E2E_HOME"), workspace, env("E2E_VSIX"), mode === "fix"));
+  const browser = await chromium.launch({
+    executablePath: env("E2E_CHROMIUM", "/usr/bin/chromium"),
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const shot = (name) => page.screenshot({ path: path.join(artifacts, `${name}.png`) });
+    await step("start", async () => {
+      await page.goto(url);
+      await page.waitForSelector(".monaco-workbench", { timeout: 60000 });
+    });
+    try {
+      await (mode === "trust" ? trustFlow(page, shot) : fixFlow(page, shot, workspace));
+    } catch (error) {
+      await shot("failure").catch(() => undefined);
+      throw error;
+    }
+    log("PASS");
+  } finally {
+    await browser.close().catch(() => undefined);
+    try {
+      process.kill(-server.pid, "SIGTERM"); // code-server, its extension host and the torchls server
+    } catch {}
+  }
+}
+
+run().then(
+  () => process.exit(0),
+  (error) => {
+    log(`FAIL ${error.stack ?? error}`);
+    process.exit(STEP_CODES[error.step] ?? 1);
+  },
+);
