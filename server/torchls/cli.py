@@ -52,8 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--python",
         metavar="PATH",
-        help="interpreter (or venv) whose packages are analysed; default: the active virtualenv,"
-        " else the interpreter torchls runs in",
+        help="interpreter (or venv) whose packages are analysed; default: the active virtualenv or conda"
+        " environment, else .venv, venv or env in the current directory, else the interpreter torchls runs in",
     )
 
     serve = commands.add_parser("serve", help="run the language server", description="Run the language server.")
@@ -120,7 +120,7 @@ def _check(args: argparse.Namespace) -> int:
 
     logging.basicConfig(stream=sys.stderr, level=logging.ERROR, format="%(message)s")
     try:
-        environment = find_environment(args.python)
+        environment = find_environment(args.python, Path.cwd())
     except InterpreterError as error:
         print(f"torchls: {error}", file=sys.stderr)
         return EXIT_ERROR

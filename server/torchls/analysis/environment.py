@@ -1,9 +1,11 @@
 """Which Python environment jedi analyses: the user's, not torchls's own.
 
 Order: an explicit interpreter (``--python`` / the editor's ``python`` setting), then
-``VIRTUAL_ENV``, ``CONDA_PREFIX``, and finally the interpreter torchls runs in. jedi runs that
-interpreter in a subprocess to inspect compiled modules such as ``torch._C``; the user's own
-code is only parsed, never imported.
+``VIRTUAL_ENV``, ``CONDA_PREFIX``, then a virtualenv named ``.venv``, ``venv`` or ``env`` in the
+project's root folder, and finally the interpreter torchls runs in. jedi runs that interpreter in
+a subprocess to inspect compiled modules such as ``torch._C``; the user's own code is only parsed,
+never imported. (Running a project's own virtualenv trusts that project, as running its tests
+would: editors ask for that trust first, e.g. VS Code's Restricted Mode.)
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ class InterpreterError(RuntimeError):
     """The requested interpreter cannot be used; the message says why."""
 
 
-def find_environment(python: str | None = None) -> Environment:
+PROJECT_VENV_NAMES = (".venv", "venv", "env")
+
+
+def find_environment(python: str | None = None, project_root: Path | None = None) -> Environment:
     """The jedi environment for ``python`` (a path to an interpreter or a venv), or the default."""
     if python:
         path = Path(python).expanduser()
@@ -36,6 +41,13 @@ def find_environment(python: str | None = None) -> Environment:
         if prefix and Path(prefix).is_dir():
             try:
                 return jedi.create_environment(prefix, safe=False)
+            except InvalidPythonEnvironment:
+                continue
+    venvs = [project_root / name for name in PROJECT_VENV_NAMES] if project_root else []
+    for venv in venvs:
+        if (venv / "pyvenv.cfg").is_file():
+            try:
+                return jedi.create_environment(str(venv), safe=False)
             except InvalidPythonEnvironment:
                 continue
     return jedi.create_environment(sys.executable, safe=False)

@@ -17,7 +17,7 @@ EDITOR_OPTIONS = (
     (
         "python",
         "path",
-        "`VIRTUAL_ENV`, `CONDA_PREFIX`, then torchls's own interpreter",
+        "`VIRTUAL_ENV`, `CONDA_PREFIX`, `.venv`/`venv`/`env` in the workspace folder, then torchls's own interpreter",
         "Interpreter (or virtualenv) whose packages jedi analyses: your project's, with torch.",
     ),
     ("select", "list of codes or prefixes", '`["TL"]`', "Rules to run (on top of `[tool.torchls]`)."),

@@ -90,14 +90,15 @@ class TorchlsServer(LanguageServer):
         self.options = ServerOptions()
         self.catalog = load_catalog()
         self.jedi_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="torchls-jedi")
-        self.analyzer: Analyzer | None = None
-        self.analyzer_python: str | None = None
+        # One analyzer per workspace folder (None: files outside every folder): each folder has its
+        # own environment (its .venv) and import root. Built for ``analyzers_python``.
+        self.analyzers: dict[Path | None, Analyzer] = {}
+        self.analyzers_python: str | None = None
         self.results: dict[str, DocumentResult] = {}
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.settings_cache: dict[Path, Settings] = {}
         self.generation = 0  # bumped when settings change: cached results become stale
         self.pull_diagnostics = False
-        self.project_root: Path | None = None
         self.reported: set[str] = set()  # messages already shown, so each is shown once
 
     # The jedi thread ----------------------------------------------------------------------
@@ -106,29 +107,52 @@ class TorchlsServer(LanguageServer):
         """Run ``function`` on the one thread that uses jedi."""
         return await asyncio.get_running_loop().run_in_executor(self.jedi_thread, function, *args)
 
-    def current_analyzer(self) -> tuple[Analyzer, str | None]:
-        """The analyzer for the configured interpreter (jedi thread); a problem message if it fell back."""
+    def workspace_folders(self) -> list[Path]:
+        """The workspace's folders (the root path for clients without workspace folders)."""
+        folders = [Path(to_fs_path(f.uri) or "") for f in self.workspace.folders.values()]
+        if not folders and self.workspace.root_path:
+            folders = [Path(self.workspace.root_path)]
+        return folders
+
+    def folder_of(self, path: Path | None) -> Path | None:
+        """The workspace folder that holds ``path`` (the innermost one); for None, the first folder."""
+        folders = self.workspace_folders()
+        if path is None:
+            return folders[0] if folders else None
+        holding = [folder for folder in folders if path.is_relative_to(folder)]
+        return max(holding, key=lambda folder: len(folder.parts), default=None)
+
+    def needs_new_analyzer(self, folder: Path | None) -> bool:
+        """Whether the next analysis in ``folder`` starts a new jedi environment (slow: torch is indexed)."""
+        return folder not in self.analyzers or self.analyzers_python != self.options.python
+
+    def current_analyzer(self, path: Path | None = None) -> tuple[Analyzer, str | None]:
+        """The analyzer for ``path``'s folder (jedi thread); a problem message if it fell back."""
+        folder = self.folder_of(path)
+        if self.analyzers_python != self.options.python:
+            self.analyzers.clear()
+            self.analyzers_python = self.options.python
+        if folder in self.analyzers:
+            return self.analyzers[folder], None
         problem = None
-        if self.analyzer is None or self.analyzer_python != self.options.python:
-            try:
-                environment = find_environment(self.options.python)
-            except InterpreterError as error:
-                problem = f"torchls: {error}; analysing with {find_environment().executable} instead."
-                environment = find_environment()
-            if torch_location(environment) is None:
-                problem = (problem or "") + (
-                    f" torchls: torch is not installed in {environment.executable}: torch objects cannot be"
-                    " recognised. Set torchls's `python` setting to your project's interpreter."
-                )
-            self.analyzer = Analyzer(environment, project_root=self.project_root, catalog=self.catalog)
-            self.analyzer_python = self.options.python
-        return self.analyzer, problem.strip() if problem else None
+        try:
+            environment = find_environment(self.options.python, folder)
+        except InterpreterError as error:
+            environment = find_environment(None, folder)
+            problem = f"torchls: {error}; analysing with {environment.executable} instead."
+        if torch_location(environment) is None:
+            problem = (problem or "") + (
+                f" torchls: torch is not installed in {environment.executable}: torch objects cannot be"
+                " recognised. Set torchls's `python` setting to your project's interpreter."
+            )
+        self.analyzers[folder] = Analyzer(environment, project_root=folder, catalog=self.catalog)
+        return self.analyzers[folder], problem.strip() if problem else None
 
     # Analysis -------------------------------------------------------------------------------
 
     def settings_for(self, document: TextDocument) -> Settings:
         """``[tool.torchls]`` for the document's folder under the editor's rule settings."""
-        folder = Path(document.path).parent if document.uri.startswith("file:") else self.project_root
+        folder = Path(document.path).parent if document.uri.startswith("file:") else self.folder_of(None)
         if folder is None:
             folder = Path.cwd()
         if folder not in self.settings_cache:
@@ -147,7 +171,7 @@ class TorchlsServer(LanguageServer):
         settings = self.settings_for(document)
 
         def run() -> tuple[list[Finding], str | None, int]:
-            analyzer, problem = self.current_analyzer()
+            analyzer, problem = self.current_analyzer(path)
             restarts = analyzer.stats["environment restarts"]
             findings = analyzer.analyze(source, path, settings)
             return findings, problem, analyzer.stats["environment restarts"] - restarts
@@ -255,8 +279,6 @@ def create_server() -> TorchlsServer:
         ls.pull_diagnostics = params.capabilities.text_document is not None and (
             params.capabilities.text_document.diagnostic is not None
         )
-        root = ls.workspace.root_path
-        ls.project_root = Path(root) if root else None
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: TorchlsServer, params: types.InitializedParams) -> None:
@@ -345,7 +367,7 @@ def create_server() -> TorchlsServer:
         path = Path(document.path) if uri.startswith("file:") else None
 
         def describe() -> MemberInfo | None:
-            return ls.current_analyzer()[0].describe(document.source, path, position)
+            return ls.current_analyzer(path)[0].describe(document.source, path, position)
 
         info = None
         try:
@@ -482,11 +504,8 @@ async def _workspace_reports(
     ls: TorchlsServer, token: types.ProgressToken | None
 ) -> list[types.WorkspaceDocumentDiagnosticReport]:
     """Analyse the workspace's files one by one, reporting progress, until done or cancelled."""
-    folders = [Path(to_fs_path(f.uri) or "") for f in ls.workspace.folders.values()] or (
-        [ls.project_root] if ls.project_root else []
-    )
     files: list[Path] = []
-    for folder in folders:
+    for folder in ls.workspace_folders():
         provider = SettingsProvider({})
         files += [item for item in discover([folder], provider.excluded) if isinstance(item, Path)]
     progress = ls.work_done_progress
@@ -515,7 +534,7 @@ async def _workspace_reports(
             text, version = document.source, document.version
 
             def run(text: str = text, path: Path = path, settings: Settings = settings) -> list[Finding]:
-                return ls.current_analyzer()[0].analyze(text, path, settings)
+                return ls.current_analyzer(path)[0].analyze(text, path, settings)
 
             findings = await ls.on_jedi_thread(run)
             converter = PositionConverter(document)
@@ -542,7 +561,7 @@ async def _warm_up(ls: TorchlsServer) -> None:
     ls.protocol.notify(STATUS_NOTIFICATION, {"state": "indexing"})
     capabilities = ls.client_capabilities.window
     token = str(uuid.uuid4())
-    indexing = ls.analyzer is None or ls.analyzer_python != ls.options.python
+    indexing = ls.needs_new_analyzer(ls.folder_of(None))
     progress = indexing and bool(capabilities and capabilities.work_done_progress)
     try:
         if progress:
@@ -553,9 +572,9 @@ async def _warm_up(ls: TorchlsServer) -> None:
 
     def warm() -> dict[str, str | None]:
         # When a document was analysed first, jedi is warm already and this only reads the details.
-        previous = ls.analyzer
+        fresh = ls.needs_new_analyzer(ls.folder_of(None))
         analyzer, problem = ls.current_analyzer()
-        if analyzer is not previous:
+        if fresh:
             analyzer.analyze(WARMUP_SOURCE)
         location = torch_location(analyzer.environment)
         return {
