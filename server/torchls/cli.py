@@ -12,8 +12,12 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from torchls import __version__
+
+if TYPE_CHECKING:
+    from torchls.check import FileReport
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -151,8 +155,8 @@ def _check(args: argparse.Namespace) -> int:
     elif args.format == "github":
         report = format_github(result.findings)
     else:
-        sources = {path: path.read_text(encoding="utf-8", errors="replace") for path, _ in result.findings}
-        report = format_text(result.findings, result.fixed, sources if args.show_source else None, args.quiet)
+        sources = _sources(result.findings) if args.show_source else None
+        report = format_text(result.findings, result.fixed, sources, args.quiet)
     if args.output_file:
         args.output_file.write_text(report + "\n" if report else "", encoding="utf-8")
     elif report:
@@ -162,3 +166,19 @@ def _check(args: argparse.Namespace) -> int:
     if (result.findings or (args.diff and result.diffs)) and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _sources(reports: list[FileReport]) -> dict[tuple[Path, int | None], str]:
+    """The text of each reported file or notebook cell, for ``--show-source``."""
+    from torchls.files import FileError, read_notebook
+
+    sources: dict[tuple[Path, int | None], str] = {}
+    for report in reports:
+        if report.cell is None:
+            sources[(report.path, None)] = report.path.read_text(encoding="utf-8", errors="replace")
+        elif (report.path, report.cell) not in sources:
+            try:
+                sources.update({(report.path, n): text for n, text in read_notebook(report.path).code_cells})
+            except FileError:
+                continue
+    return sources

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import io
+import json
 import os
+import re
 import subprocess
 import tempfile
 import tokenize
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SKIPPED_DIRECTORIES = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "env", ".venv"})
+SOURCE_SUFFIXES = (".py", ".ipynb")
 MAX_FILE_BYTES = 10 * 1024 * 1024  # bigger files are generated or data, not code to lint
 
 
@@ -30,7 +34,7 @@ class SourceFile:
 
 
 def discover(paths: list[Path], excluded: Callable[[Path], bool] = lambda _: False) -> Iterator[Path | FileError]:
-    """The ``.py`` files under ``paths``, sorted.
+    """The ``.py`` and ``.ipynb`` files under ``paths``, sorted.
 
     In folders, hidden folders, venvs, caches, ``excluded`` paths and files git ignores are skipped;
     files named explicitly are always checked.
@@ -53,7 +57,12 @@ def discover(paths: list[Path], excluded: Callable[[Path], bool] = lambda _: Fal
             )
             for name in sorted(files):
                 file = Path(root) / name
-                if name.endswith(".py") and file.is_file() and not excluded(file) and file.resolve() not in seen:
+                if (
+                    name.endswith(SOURCE_SUFFIXES)
+                    and file.is_file()
+                    and not excluded(file)
+                    and file.resolve() not in seen
+                ):
                     seen.add(file.resolve())
                     found.append(file)
         ignored = git_ignored(path, found)
@@ -85,17 +94,21 @@ def _skipped(directory: Path) -> bool:
     return name.startswith(".") or name in SKIPPED_DIRECTORIES or (directory / "pyvenv.cfg").exists()
 
 
-def read_source(path: Path) -> SourceFile:
-    """Read a Python file, honouring a PEP 263 encoding cookie; newlines are kept as they are."""
+def _read_bytes(path: Path) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise FileError(
                 f"{path}: skipped: {size / 1024 / 1024:.0f} MB is more than the {MAX_FILE_BYTES >> 20} MB limit"
             )
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         raise FileError(f"{path}: cannot read: {error.strerror or error}") from error
+
+
+def read_source(path: Path) -> SourceFile:
+    """Read a Python file, honouring a PEP 263 encoding cookie; newlines are kept as they are."""
+    raw = _read_bytes(path)
     if b"\x00" in raw:
         raise FileError(f"{path}: not a text file (contains NUL bytes)")
     try:
@@ -106,6 +119,59 @@ def read_source(path: Path) -> SourceFile:
     if encoding == "utf-8-sig":
         text = text.removeprefix("\ufeff")
     return SourceFile(path, text, encoding, raw)
+
+
+@dataclass(frozen=True)
+class Notebook:
+    """A Jupyter notebook as read: its JSON text and data, and its Python code cells."""
+
+    file: SourceFile
+    data: dict[str, Any]
+    code_cells: list[tuple[int, str]]  # (number among all cells, 1-based; source)
+
+
+def read_notebook(path: Path) -> Notebook:
+    """Read an ``.ipynb`` file (nbformat 4); a notebook of another language has no code cells here."""
+    raw = _read_bytes(path)
+    try:
+        text = raw.decode("utf-8")
+        data = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise FileError(f"{path}: not a notebook: {error}") from error
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        raise FileError(f"{path}: not a notebook of nbformat 4 (no list of cells)")
+    metadata = data.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    language = (metadata.get("kernelspec") or {}).get("language") or (metadata.get("language_info") or {}).get("name")
+    cells = []
+    if language in (None, "python"):
+        for number, cell in enumerate(data["cells"], 1):
+            if isinstance(cell, dict) and cell.get("cell_type") == "code":
+                source = cell.get("source", "")
+                cells.append((number, "".join(source) if isinstance(source, list) else str(source)))
+    return Notebook(SourceFile(path, text, "utf-8", raw), data, cells)
+
+
+def notebook_with_sources(notebook: Notebook, sources: dict[int, str]) -> str | None:
+    """The notebook's JSON text with new sources for some cells, everything else byte for byte.
+
+    None when the file's JSON layout cannot be reproduced (then it must not be rewritten).
+    """
+    text = notebook.file.text
+    indent_match = re.search(r"\n( +)\S", text)
+    indent = len(indent_match.group(1)) if indent_match else None
+    ending = "\n" if text.endswith("\n") else ""
+
+    def dump(data: dict[str, Any]) -> str:
+        return json.dumps(data, indent=indent, ensure_ascii=text.isascii()) + ending
+
+    if dump(notebook.data) != text:
+        return None
+    data = json.loads(text)
+    for number, source in sources.items():
+        cell = data["cells"][number - 1]
+        cell["source"] = source.splitlines(keepends=True) if isinstance(cell.get("source"), list) else source
+    return dump(data)
 
 
 def write_source(source: SourceFile, text: str) -> None:

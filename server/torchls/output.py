@@ -2,7 +2,7 @@
 (code scanning) and GitHub Actions annotations.
 
 All use 1-based lines and 1-based columns counted in Unicode code points (SARIF says so with
-``columnKind``).
+``columnKind``). In a notebook, lines count within the code cell, and the cell's number is given.
 """
 
 from __future__ import annotations
@@ -16,19 +16,24 @@ from typing import Any
 from torchls import __version__
 from torchls.analysis.findings import Applicability, Finding, Position, Severity
 from torchls.analysis.rules import RULES
-
-FileFindings = tuple[Path, Sequence[Finding]]
+from torchls.check import FileReport
 
 
 def _column(position: Position) -> int:
     return position[1] + 1
 
 
-def finding_to_json(path: Path, finding: Finding) -> dict[str, Any]:
-    """One finding as the stable JSON object documented in the README."""
+def where(report: FileReport) -> str:
+    """``path``, or ``path:cell N`` for a notebook cell."""
+    return f"{report.path}:cell {report.cell}" if report.cell is not None else str(report.path)
+
+
+def finding_to_json(report: FileReport, finding: Finding) -> dict[str, Any]:
+    """One finding as the stable JSON object documented in the README (``cell`` only in notebooks)."""
     fix = finding.fix
     return {
-        "path": str(path),
+        "path": str(report.path),
+        **({"cell": report.cell} if report.cell is not None else {}),
         "line": finding.span.start[0],
         "column": _column(finding.span.start),
         "end_line": finding.span.end[0],
@@ -56,29 +61,30 @@ def finding_to_json(path: Path, finding: Finding) -> dict[str, Any]:
     }
 
 
-def format_json(results: Sequence[FileFindings]) -> str:
+def format_json(results: Sequence[FileReport]) -> str:
     """A JSON array with one object per finding."""
-    return json.dumps([finding_to_json(path, f) for path, findings in results for f in findings], indent=2)
+    return json.dumps([finding_to_json(report, f) for report in results for f in report.findings], indent=2)
 
 
 def format_text(
-    results: Sequence[FileFindings],
+    results: Sequence[FileReport],
     fixed: int = 0,
-    sources: Mapping[Path, str] | None = None,
+    sources: Mapping[tuple[Path, int | None], str] | None = None,
     quiet: bool = False,
 ) -> str:
     """``path:line:col: CODE message`` lines, each with its fix, then a summary unless ``quiet``.
 
-    With ``sources``, each finding also shows its source line with a caret under the member.
+    With ``sources`` (by path and cell), each finding also shows its source line with a caret under the member.
     """
     lines: list[str] = []
     total = fixable = 0
-    for path, findings in results:
-        source_lines = sources[path].splitlines() if sources and path in sources else None
-        for finding in findings:
+    for report in results:
+        key = (report.path, report.cell)
+        source_lines = sources[key].splitlines() if sources and key in sources else None
+        for finding in report.findings:
             total += 1
             line, column = finding.span.start[0], _column(finding.span.start)
-            lines.append(f"{path}:{line}:{column}: {finding.code} {finding.message}")
+            lines.append(f"{where(report)}:{line}:{column}: {finding.code} {finding.message}")
             if source_lines is not None and line <= len(source_lines):
                 lines += _snippet(source_lines[line - 1], finding, line)
             if finding.fix is not None:
@@ -96,12 +102,12 @@ def _snippet(text: str, finding: Finding, line: int) -> list[str]:
     return [f"{gutter} |", f"{line} | {text}", f"{gutter} | {' ' * start}{'^' * max(end - start, 1)}"]
 
 
-def format_statistics(results: Sequence[FileFindings]) -> str:
+def format_statistics(results: Sequence[FileReport]) -> str:
     """Counts per rule, most frequent first, with how many have a safe fix."""
     counts: Counter[str] = Counter()
     fixable: Counter[str] = Counter()
-    for _, findings in results:
-        for finding in findings:
+    for report in results:
+        for finding in report.findings:
             counts[finding.code] += 1
             fixable[finding.code] += finding.fix is not None and finding.fix.applicability == Applicability.SAFE
     return "\n".join(
@@ -112,8 +118,11 @@ def format_statistics(results: Sequence[FileFindings]) -> str:
 GITHUB_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning"}
 
 
-def format_github(results: Sequence[FileFindings]) -> str:
-    """GitHub Actions workflow commands: one annotation per finding."""
+def format_github(results: Sequence[FileReport]) -> str:
+    """GitHub Actions workflow commands: one annotation per finding.
+
+    A notebook cell's lines are not lines of the ``.ipynb`` file: there the cell and line go in the title.
+    """
 
     def data(text: str) -> str:
         return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
@@ -122,19 +131,19 @@ def format_github(results: Sequence[FileFindings]) -> str:
         return data(text).replace(":", "%3A").replace(",", "%2C")
 
     lines = []
-    for path, findings in results:
-        for f in findings:
+    for report in results:
+        for f in report.findings:
             level = GITHUB_LEVELS.get(f.severity, "notice")
-            properties = ",".join(
-                [
-                    f"file={prop(path.as_posix())}",
-                    f"line={f.span.start[0]}",
-                    f"col={_column(f.span.start)}",
-                    f"endLine={f.span.end[0]}",
-                    f"endColumn={_column(f.span.end)}",
-                    f"title={prop(f'{f.code} {f.name}')}",
-                ]
-            )
+            position = [
+                f"line={f.span.start[0]}",
+                f"col={_column(f.span.start)}",
+                f"endLine={f.span.end[0]}",
+                f"endColumn={_column(f.span.end)}",
+            ]
+            title = f"{f.code} {f.name}"
+            if report.cell is not None:
+                position, title = [], f"{title} (cell {report.cell}, line {f.span.start[0]})"
+            properties = ",".join([f"file={prop(report.path.as_posix())}", *position, f"title={prop(title)}"])
             lines.append(f"::{level} {properties}::{data(f.message)}")
     return "\n".join(lines)
 
@@ -142,8 +151,12 @@ def format_github(results: Sequence[FileFindings]) -> str:
 SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning"}
 
 
-def format_sarif(results: Sequence[FileFindings]) -> str:
-    """A SARIF 2.1.0 log with one run, the rules' metadata and a result per finding."""
+def format_sarif(results: Sequence[FileReport]) -> str:
+    """A SARIF 2.1.0 log with one run, the rules' metadata and a result per finding.
+
+    In a notebook, regions count lines within the cell (its number is in the message and the result's
+    properties), and fixes are left out: their regions would not be regions of the ``.ipynb`` file.
+    """
     codes = list(RULES)
     rules = [
         {
@@ -161,17 +174,19 @@ def format_sarif(results: Sequence[FileFindings]) -> str:
         return {"startLine": start[0], "startColumn": _column(start), "endLine": end[0], "endColumn": _column(end)}
 
     sarif_results = []
-    for path, findings in results:
-        location = {"uri": path.as_posix()}
-        for f in findings:
+    for report in results:
+        location = {"uri": report.path.as_posix()}
+        for f in report.findings:
             result: dict[str, Any] = {
                 "ruleId": f.code,
                 "ruleIndex": codes.index(f.code),
                 "level": SARIF_LEVELS.get(f.severity, "note"),
-                "message": {"text": f.message},
+                "message": {"text": f.message if report.cell is None else f"cell {report.cell}: {f.message}"},
                 "locations": [{"physicalLocation": {"artifactLocation": location, "region": region(*_pair(f))}}],
             }
-            if f.fix is not None and f.fix.applicability != Applicability.DISPLAY_ONLY:
+            if report.cell is not None:
+                result["properties"] = {"cell": report.cell}
+            elif f.fix is not None and f.fix.applicability != Applicability.DISPLAY_ONLY:
                 replacements = [
                     {"deletedRegion": region(e.span.start, e.span.end), "insertedContent": {"text": e.content}}
                     for e in f.fix.edits

@@ -12,7 +12,9 @@ Whether the receiver is a torch object is decided by type inference on your envi
 so `inspect.signature(f).parameters`, an argparse `args.train` or a Trainer that stores its own
 `self.parameters` list are never reported. References that may be deliberate are left alone:
 assignments (`orig = optimizer.zero_grad`), callbacks and hooks, `functools.partial`,
-`getattr`, `map`, `key=` arguments, decorators and mock configuration.
+`getattr`, `map`, `key=` arguments, decorators and mock configuration. In a notebook, an
+uncalled method alone on a cell's last line is displayed (`<bound method ...>`) instead of
+discarded, and still not called: it is reported too, saying so.
 
 ## Why is this bad?
 `model.parameters` is a *bound method*, not the parameters: `model.parameters()` returns a
@@ -56,6 +58,8 @@ and has no fix; this rule knows which objects are torch objects and fixes the ca
 
 from __future__ import annotations
 
+import dataclasses
+
 from torchls.analysis.candidates import GradModeUse, MemberAccess, code_of
 from torchls.analysis.catalog import GradModeClass, Member
 from torchls.analysis.findings import Applicability, Edit, Finding, Fix, Severity, Span
@@ -81,6 +85,12 @@ ERROR_USAGES = frozenset(
 )
 # Contexts that only matter for methods whose result is data: `callbacks.append(model.train)` or
 # `print(model.eval)` may be deliberate or harmless.
+# A bare statement, and the same on a notebook cell's last line, where Jupyter shows its value.
+DOES_NOTHING = "does nothing: the method is not called"
+DISPLAYED_ONLY = (
+    "is only displayed (a notebook shows the value of a cell's last line: `<bound method ...>`): the method is"
+    " not called"
+)
 DATA_ONLY_USAGES = frozenset({UsageKind.STORED, UsageKind.PRINTED, UsageKind.FORMATTED, UsageKind.EQUALITY})
 
 RESULT_NOUNS = {
@@ -147,7 +157,7 @@ def check_access(access: MemberAccess, usage: Usage, member: Member, overridden:
         advice = f"{fix.title}."
     if kind == UsageKind.STATEMENT:
         effect = statement_effect(member, access.receiver_text, overridden)
-        message = f"`{expr}` does nothing: the method is not called{effect}."
+        message = f"`{expr}` {DOES_NOTHING}{effect}."
     elif kind == UsageKind.ITERATED:
         # Unpacking words its error differently: "Value after * must be an iterable, not method".
         error = f"must be an iterable, not {bound}" if usage.detail == STAR else f"'{bound}' object is not iterable"
@@ -207,6 +217,14 @@ def check_access(access: MemberAccess, usage: Usage, member: Member, overridden:
         fix, advice = None, f"Call it with its arguments: `{expr}(...)`."
     severity = Severity.ERROR if kind in ERROR_USAGES else Severity.WARNING
     return Finding(CODE, NAME, severity, f"{message} {advice}", _member_span(access), fix)
+
+
+def as_displayed(finding: Finding) -> Finding:
+    """The finding for a bare uncalled method on a notebook cell's last line: Jupyter displays it."""
+    if DOES_NOTHING not in finding.message:
+        return finding
+    message = finding.message.replace(DOES_NOTHING, DISPLAYED_ONLY, 1)
+    return dataclasses.replace(finding, message=message)
 
 
 def check_grad_mode(use: GradModeUse, grad_class: GradModeClass, python_version: tuple[int, int]) -> Finding:
