@@ -30,6 +30,7 @@ from torchls.analysis.engine import Analyzer, MemberInfo
 from torchls.analysis.environment import InterpreterError, find_environment, torch_location, torch_version
 from torchls.analysis.findings import Applicability, Finding, Position
 from torchls.analysis.fixes import applicable
+from torchls.analysis.notebook import JoinedCells, join_cells
 from torchls.analysis.settings import Settings, SettingsError, load_settings
 from torchls.analysis.suppressions import ignore_comment_edit
 from torchls.check import SettingsProvider
@@ -85,6 +86,9 @@ class TorchlsServer(LanguageServer):
             "torchls",
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            notebook_document_sync=types.NotebookDocumentSyncOptions(
+                notebook_selector=[types.NotebookDocumentFilterWithCells(cells=[types.NotebookCellLanguage("python")])]
+            ),
             protocol_cls=TorchlsProtocol,
         )
         self.options = ServerOptions()
@@ -150,9 +154,9 @@ class TorchlsServer(LanguageServer):
 
     # Analysis -------------------------------------------------------------------------------
 
-    def settings_for(self, document: TextDocument) -> Settings:
-        """``[tool.torchls]`` for the document's folder under the editor's rule settings."""
-        folder = Path(document.path).parent if document.uri.startswith("file:") else self.folder_of(None)
+    def settings_for(self, path: Path | None) -> Settings:
+        """``[tool.torchls]`` for the file's folder under the editor's rule settings."""
+        folder = path.parent if path is not None else self.folder_of(None)
         if folder is None:
             folder = Path.cwd()
         if folder not in self.settings_cache:
@@ -165,10 +169,30 @@ class TorchlsServer(LanguageServer):
 
     async def analyze(self, uri: str) -> DocumentResult | None:
         """Analyse the document's current version (None if it closed or changed meanwhile)."""
+        notebook = self.workspace.get_notebook_document(cell_uri=uri)
+        if notebook is not None:
+            results = await self.analyze_notebook(notebook.uri)
+            return results.get(uri) if results else None
         document = self.workspace.get_text_document(uri)
         version, source, generation = document.version, document.source, self.generation
-        path = Path(document.path) if uri.startswith("file:") else None
-        settings = self.settings_for(document)
+        path = _path_of(uri)
+        settings = self.settings_for(path)
+
+        def run() -> tuple[list[Finding], str | None, int]:
+            analyzer, problem = self.current_analyzer(path)
+            restarts = analyzer.stats["environment restarts"]
+            findings = analyzer.analyze(source, path, settings)
+            return findings, problem, analyzer.stats["environment restarts"] - restarts
+
+        findings = await self.run_analysis(source, path, settings)
+        if uri not in self.workspace.text_documents or self.workspace.get_text_document(uri).version != version:
+            return None
+        result = DocumentResult(version, generation, findings)
+        self.results[uri] = result
+        return result
+
+    async def run_analysis(self, source: str, path: Path | None, settings: Settings) -> list[Finding]:
+        """Analyse ``source`` on the jedi thread; report an environment problem or restart."""
 
         def run() -> tuple[list[Finding], str | None, int]:
             analyzer, problem = self.current_analyzer(path)
@@ -185,11 +209,46 @@ class TorchlsServer(LanguageServer):
                     type=types.MessageType.Log, message="torchls: jedi's environment process died and was restarted"
                 )
             )
-        if uri not in self.workspace.text_documents or self.workspace.get_text_document(uri).version != version:
+        return findings
+
+    def notebook_cells(self, notebook: types.NotebookDocument) -> tuple[JoinedCells, dict[str, int]]:
+        """The notebook's open code cells joined, and each cell document's number in the notebook."""
+        numbers = {
+            cell.document: number
+            for number, cell in enumerate(notebook.cells, 1)
+            if cell.kind == types.NotebookCellKind.Code and cell.document in self.workspace.text_documents
+        }
+        sources = [(n, self.workspace.get_text_document(uri).source) for uri, n in numbers.items()]
+        return join_cells(sources), numbers
+
+    async def analyze_notebook(self, notebook_uri: str) -> dict[str, DocumentResult] | None:
+        """Analyse a notebook's code cells together: a result per cell (None if it changed meanwhile)."""
+        notebook = self.workspace.get_notebook_document(notebook_uri=notebook_uri)
+        if notebook is None:
             return None
-        result = DocumentResult(version, generation, findings)
-        self.results[uri] = result
-        return result
+        joined, numbers = self.notebook_cells(notebook)
+        versions = {uri: self.workspace.get_text_document(uri).version for uri in numbers}
+        path, generation = _path_of(notebook.uri), self.generation
+        findings = await self.run_analysis(joined.text, path, self.settings_for(path))
+        current = self.workspace.get_notebook_document(notebook_uri=notebook_uri)
+        if current is None or self.notebook_cells(current)[1] != numbers:
+            return None
+        if any(self.workspace.get_text_document(uri).version != version for uri, version in versions.items()):
+            return None
+        per_cell = joined.findings_by_cell(findings)
+        results = {uri: DocumentResult(versions[uri], generation, per_cell[n]) for uri, n in numbers.items()}
+        self.results.update(results)
+        return results
+
+    def analysis_input(self, uri: str, position: Position) -> tuple[str, Path | None, Position]:
+        """What jedi analyses for a position in a document: a notebook cell's position is in the joined cells."""
+        notebook = self.workspace.get_notebook_document(cell_uri=uri)
+        if notebook is None:
+            return self.workspace.get_text_document(uri).source, _path_of(uri), position
+        joined, numbers = self.notebook_cells(notebook)
+        cell = joined.cell(numbers[uri])
+        assert cell is not None
+        return joined.text, _path_of(notebook.uri), joined.to_joined(cell, position)
 
     async def current_result(self, uri: str, timeout_s: float | None = None) -> DocumentResult | None:
         """The result for the document's current version, analysing it if needed.
@@ -217,6 +276,10 @@ class TorchlsServer(LanguageServer):
     async def _diagnose_later(self, uri: str, delay_s: float) -> None:
         try:
             await asyncio.sleep(delay_s)
+            if self.workspace.get_notebook_document(notebook_uri=uri) is not None:
+                for cell_uri, cell_result in (await self.analyze_notebook(uri) or {}).items():
+                    self.publish(cell_uri, cell_result)
+                return
             result = await self.analyze(uri)
             if result is not None:
                 self.publish(uri, result)
@@ -256,6 +319,21 @@ class TorchlsServer(LanguageServer):
         self.options = parse_options(raw)
         for problem in self.options.problems:
             self.report_once(f"torchls setting ignored: {problem}")
+
+
+def _forget(ls: TorchlsServer, uri: str, clear: bool = True) -> None:
+    """A document (or notebook) closed: drop its pending analysis and result, clear its diagnostics."""
+    task = ls.pending.pop(uri, None)
+    if task is not None:
+        task.cancel()
+    ls.results.pop(uri, None)
+    if clear and not ls.pull_diagnostics:
+        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+
+def _path_of(uri: str) -> Path | None:
+    """The file behind a ``file:`` URI; None for unsaved documents and other schemes."""
+    return Path(to_fs_path(uri) or "") if uri.startswith("file:") else None
 
 
 def _refresh_supported(capabilities: types.ClientCapabilities) -> bool:
@@ -299,13 +377,24 @@ def create_server() -> TorchlsServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: TorchlsServer, params: types.DidCloseTextDocumentParams) -> None:
-        uri = params.text_document.uri
-        task = ls.pending.pop(uri, None)
-        if task is not None:
-            task.cancel()
-        ls.results.pop(uri, None)
-        if not ls.pull_diagnostics:
-            ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        _forget(ls, params.text_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def did_open_notebook(ls: TorchlsServer, params: types.DidOpenNotebookDocumentParams) -> None:
+        ls.schedule(params.notebook_document.uri, 0)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def did_change_notebook(ls: TorchlsServer, params: types.DidChangeNotebookDocumentParams) -> None:
+        structure = params.change.cells.structure if params.change.cells else None
+        for closed in structure.did_close or [] if structure else []:
+            _forget(ls, closed.uri)
+        ls.schedule(params.notebook_document.uri, ls.options.debounce_ms / 1000)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def did_close_notebook(ls: TorchlsServer, params: types.DidCloseNotebookDocumentParams) -> None:
+        _forget(ls, params.notebook_document.uri, clear=False)
+        for cell in params.cell_text_documents:
+            _forget(ls, cell.uri)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: TorchlsServer, params: types.DidChangeConfigurationParams) -> None:
@@ -364,10 +453,10 @@ def create_server() -> TorchlsServer:
         position = converter.from_lsp_position(params.position)
         result = ls.results.get(uri)
         findings = _findings_at(result, position) if result and result.version == document.version else []
-        path = Path(document.path) if uri.startswith("file:") else None
+        source, path, analysed_position = ls.analysis_input(uri, position)
 
         def describe() -> MemberInfo | None:
-            return ls.current_analyzer(path)[0].describe(document.source, path, position)
+            return ls.current_analyzer(path)[0].describe(source, path, analysed_position)
 
         info = None
         try:
@@ -530,7 +619,7 @@ async def _workspace_reports(
                 except FileError:
                     continue
                 document = TextDocument(uri, source.text, position_codec=ls.workspace.position_codec)
-            settings = ls.settings_for(document)
+            settings = ls.settings_for(path)
             text, version = document.source, document.version
 
             def run(text: str = text, path: Path = path, settings: Settings = settings) -> list[Finding]:
