@@ -1,7 +1,8 @@
 """The VS Code extension in a real VS Code: code-server 1.100 with the built .vsix, driven by chromium.
 
 ``vscode-client/e2e/vscode_e2e.js`` does what a user does (open the file, see the squiggle and the
-Problems entry, hover, Ctrl+. Enter, Ctrl+S) and saves screenshots to ``vscode-client/e2e/artifacts``;
+Problems entry, hover, Ctrl+. Enter, Ctrl+S; trust the workspace; open a notebook) and saves
+screenshots to ``vscode-client/e2e/artifacts``;
 this test prepares the workspace and checks the file on disk. Needs ``npm run package`` (the .vsix),
 ``vscode-client/e2e/setup.sh`` (code-server, playwright-core) and Debian's chromium; ``./scripts/test``
 and ``.ci/run`` provide them, and in CI a missing piece fails instead of skipping.
@@ -29,7 +30,10 @@ def built_vsix() -> Path:
     return Path(editor(str(vsix) if vsix else None, "the extension: cd vscode-client && npm ci && npm run package"))
 
 
-@pytest.mark.parametrize("mode,strategy", [("fix", "useBundled"), ("fix", "fromEnvironment"), ("trust", "useBundled")])
+@pytest.mark.parametrize(
+    "mode,strategy",
+    [("fix", "useBundled"), ("fix", "fromEnvironment"), ("trust", "useBundled"), ("notebook", "useBundled")],
+)
 def test_vscode(mode: str, strategy: str, tmp_path: Path) -> None:
     vsix = built_vsix()
     editor(str(E2E / "node_modules" / ".bin" / "code-server"), "code-server: vscode-client/e2e/setup.sh")
@@ -60,7 +64,7 @@ def test_vscode(mode: str, strategy: str, tmp_path: Path) -> None:
     except subprocess.TimeoutExpired as error:
         pytest.fail(f"the VS Code test hung for {TIMEOUT_S} s; its log:\n{error.stderr}")
     assert result.returncode == 0 and "PASS" in result.stderr, result.stderr
-    if mode == "trust":
+    if mode != "fix":
         return
     fixed = workspace / "train.py"
     expected = (E2E / "workspace" / "train.py").read_text().replace("model.parameters,", "model.parameters(),")

@@ -48,7 +48,8 @@ async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, tmp
 
 async def test_cells_are_analysed_together(client: LanguageClient, tmp_path: Path) -> None:
     notebook = (tmp_path / "train.ipynb").as_uri()
-    cells = [f"vscode-notebook-cell:{tmp_path / 'train.ipynb'}#cell{n}" for n in range(len(CELLS))]
+    # Cell URIs as VS Code makes them: percent-encoded (pygls keys its documents by the decoded URI).
+    cells = [f"vscode-notebook-cell:{tmp_path / 'train.ipynb'}#W{n}sZmlsZQ%3D%3D" for n in range(len(CELLS))]
     client.notebook_document_did_open(
         types.DidOpenNotebookDocumentParams(
             notebook_document=types.NotebookDocument(

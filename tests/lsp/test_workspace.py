@@ -54,6 +54,24 @@ async def test_workspace_diagnostics_with_progress(client: LanguageClient, tmp_p
     kinds = [getattr(p, "kind", None) for p in client.progress_reports["w1"]]
     assert kinds[0] == "begin" and kinds[-1] == "end" and kinds.count("report") == 7
 
+    # Asked again with the result ids it has, the server waits for an edit (VS Code asks again at once:
+    # answering at once would analyse the workspace over and over), then sends only what changed.
+    previous = [types.PreviousResultId(uri=item.uri, value=item.result_id) for item in report.items]
+    again = asyncio.ensure_future(
+        client.workspace_diagnostic_async(types.WorkspaceDiagnosticParams(previous_result_ids=previous))
+    )
+    await asyncio.sleep(2)
+    assert not again.done()
+    clean = (tmp_path / "clean.py").as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            types.TextDocumentItem(clean, "python", 1, "import torch\ntorch.nn.Linear(1, 1).eval\n")
+        )
+    )
+    changed = await asyncio.wait_for(again, TIMEOUT_S)
+    full = {Path(item.uri).name: len(item.items) for item in changed.items if hasattr(item, "items")}
+    assert full == {"clean.py": 1} and len(changed.items) == 7
+
 
 async def test_workspace_diagnostics_cancel(client: LanguageClient, tmp_path: Path) -> None:
     request = asyncio.ensure_future(

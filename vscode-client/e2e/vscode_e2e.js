@@ -7,6 +7,7 @@
 //
 // With E2E_MODE=trust the workspace starts untrusted instead: the status bar must say that torchls is off in
 // Restricted Mode and no diagnostics may appear; after "Trust" the server starts and the squiggle appears.
+// With E2E_MODE=notebook it opens train.ipynb: the bug in the last cell uses a model made in the first one.
 //
 // Env: E2E_VSIX, E2E_WORKSPACE, E2E_HOME (scratch directory), E2E_ARTIFACTS, E2E_MODE (fix | trust),
 // E2E_CHROMIUM (default /usr/bin/chromium). Exit code names the failed step: 2 start, 3 diagnostics, 4 problems, 5 hover,
@@ -19,7 +20,7 @@ const net = require("net");
 const path = require("path");
 const { chromium } = require("playwright-core");
 
-const STEP_CODES = { start: 2, diagnostics: 3, problems: 4, hover: 5, quickfix: 6, save: 7, status: 8, trust: 9 };
+const STEP_CODES = { start: 2, diagnostics: 3, problems: 4, hover: 5, quickfix: 6, save: 7, status: 8, trust: 9, notebook: 10 };
 const CODE_SERVER = path.join(__dirname, "node_modules", ".bin", "code-server");
 const T0 = Date.now();
 const log = (message) => process.stderr.write(`[vscode-e2e ${((Date.now() - T0) / 1000).toFixed(1)}s] ${message}\n`);
@@ -78,6 +79,7 @@ async function startCodeServer(home, workspace, vsix, trusted) {
       "telemetry.telemetryLevel": "off",
       "workbench.enableExperiments": false,
       "workbench.tips.enabled": false,
+      "workbench.editorAssociations": { "*.ipynb": "jupyter-notebook" },
     }),
   );
   const common = ["--user-data-dir", userData, "--extensions-dir", path.join(home, "extensions"), "--config", path.join(home, "code-server.yaml")];
@@ -159,12 +161,25 @@ async function fixFlow(page, shot, workspace) {
   log("saved, squiggle gone");
 }
 
-async function openTrainPy(page) {
+async function openTrainPy(page, name = "train.py") {
   await step("start", async () => {
-    await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "train.py" }).click({ timeout: 30000 });
+    await page.locator(".explorer-folders-view .monaco-list-row", { hasText: name }).click({ timeout: 30000 });
     await page.waitForSelector(".monaco-editor .view-lines", { timeout: 30000 });
   });
-  log("train.py open");
+  log(`${name} open`);
+}
+
+/** A notebook: the cells are analysed together, and the finding shows in its cell and in Problems. */
+async function notebookFlow(page, shot) {
+  // Open it once the extension host is up, else the editor falls back to showing the JSON text.
+  await step("status", () => page.locator(".statusbar-item", { hasText: "torchls" }).first().waitFor({ timeout: 60000 }));
+  await openTrainPy(page, "train.ipynb");
+  await step("notebook", () => page.locator(SQUIGGLE).first().waitFor({ timeout: 90000 }));
+  await page.keyboard.press("Control+Shift+M");
+  const problem = page.locator(".markers-panel .monaco-list-row", { hasText: "is a method, not the parameters" }).first();
+  await step("problems", () => problem.waitFor({ timeout: 30000 }));
+  log(`problems: ${(await problem.innerText()).replace(/\s+/g, " ")}`);
+  await shot("01-notebook");
 }
 
 /** Untrusted workspace: torchls says it is off and reports nothing until the user trusts the folder. */
@@ -200,7 +215,7 @@ async function run() {
   const artifacts = env("E2E_ARTIFACTS");
   fs.mkdirSync(artifacts, { recursive: true });
   const mode = env("E2E_MODE", "fix");
-  const { server, url } = await step("start", () => startCodeServer(env("E2E_HOME"), workspace, env("E2E_VSIX"), mode === "fix"));
+  const { server, url } = await step("start", () => startCodeServer(env("E2E_HOME"), workspace, env("E2E_VSIX"), mode !== "trust"));
   const browser = await chromium.launch({
     executablePath: env("E2E_CHROMIUM", "/usr/bin/chromium"),
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
@@ -213,7 +228,8 @@ async function run() {
       await page.waitForSelector(".monaco-workbench", { timeout: 60000 });
     });
     try {
-      await (mode === "trust" ? trustFlow(page, shot) : fixFlow(page, shot, workspace));
+      const flows = { fix: () => fixFlow(page, shot, workspace), trust: () => trustFlow(page, shot), notebook: () => notebookFlow(page, shot) };
+      await flows[mode]();
     } catch (error) {
       await shot("failure").catch(() => undefined);
       throw error;

@@ -104,6 +104,7 @@ async function startServer(context: vscode.ExtensionContext): Promise<void> {
     documentSelector: [
       { scheme: "file", language: "python" },
       { scheme: "untitled", language: "python" },
+      { notebook: "jupyter-notebook", language: "python" }, // cells: the server analyses a notebook's cells together
     ],
     outputChannel: output,
     traceOutputChannel: output,

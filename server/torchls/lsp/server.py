@@ -8,6 +8,8 @@ document, and results for a version the editor has already moved past are droppe
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -15,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
@@ -48,6 +51,7 @@ ACTION_TIMEOUT_S = 2.0  # code actions wait this long for the current version's 
 #: Server → client notification of the server's state, for a status display (the VS Code extension's):
 #: ``{"state": "indexing" | "ready", "python": str | None, "torch": str | None, "problem": str | None}``.
 STATUS_NOTIFICATION = "torchls/status"
+WORKSPACE_DIAGNOSTIC_WAIT_S = 60
 WARMUP_SOURCE = "import torch\nm = torch.nn.Linear(1, 1)\nm.eval\nt = torch.zeros(1)\nt.item\n"
 
 
@@ -87,7 +91,9 @@ class TorchlsServer(LanguageServer):
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
             notebook_document_sync=types.NotebookDocumentSyncOptions(
-                notebook_selector=[types.NotebookDocumentFilterWithCells(cells=[types.NotebookCellLanguage("python")])]
+                notebook_selector=[
+                    types.NotebookDocumentFilterWithCells(notebook="*", cells=[types.NotebookCellLanguage("python")])
+                ]
             ),
             protocol_cls=TorchlsProtocol,
         )
@@ -104,12 +110,17 @@ class TorchlsServer(LanguageServer):
         self.generation = 0  # bumped when settings change: cached results become stale
         self.pull_diagnostics = False
         self.reported: set[str] = set()  # messages already shown, so each is shown once
+        self.edited = asyncio.Event()  # set on every edit, open, save or settings change
 
     # The jedi thread ----------------------------------------------------------------------
 
     async def on_jedi_thread(self, function: Callable[..., T], *args: Any) -> T:
         """Run ``function`` on the one thread that uses jedi."""
         return await asyncio.get_running_loop().run_in_executor(self.jedi_thread, function, *args)
+
+    def is_open(self, uri: str) -> bool:
+        """Whether the editor has the document open (pygls keys documents by the unquoted URI)."""
+        return unquote(uri) in self.workspace.text_documents
 
     def workspace_folders(self) -> list[Path]:
         """The workspace's folders (the root path for clients without workspace folders)."""
@@ -185,7 +196,7 @@ class TorchlsServer(LanguageServer):
             return findings, problem, analyzer.stats["environment restarts"] - restarts
 
         findings = await self.run_analysis(source, path, settings)
-        if uri not in self.workspace.text_documents or self.workspace.get_text_document(uri).version != version:
+        if not self.is_open(uri) or self.workspace.get_text_document(uri).version != version:
             return None
         result = DocumentResult(version, generation, findings)
         self.results[uri] = result
@@ -216,7 +227,7 @@ class TorchlsServer(LanguageServer):
         numbers = {
             cell.document: number
             for number, cell in enumerate(notebook.cells, 1)
-            if cell.kind == types.NotebookCellKind.Code and cell.document in self.workspace.text_documents
+            if cell.kind == types.NotebookCellKind.Code and self.is_open(cell.document)
         }
         sources = [(n, self.workspace.get_text_document(uri).source) for uri, n in numbers.items()]
         return join_cells(sources), numbers
@@ -266,11 +277,15 @@ class TorchlsServer(LanguageServer):
             return None
 
     def schedule(self, uri: str, delay_s: float) -> None:
-        """(Re)start the debounced diagnosis of a document (push mode)."""
+        """(Re)start the debounced diagnosis of a document or notebook.
+
+        Only in push mode for documents; notebook cells are always pushed: VS Code does not pull them.
+        """
+        self.edited.set()
         previous = self.pending.pop(uri, None)
         if previous is not None:
             previous.cancel()
-        if not self.pull_diagnostics:
+        if not self.pull_diagnostics or self.workspace.get_notebook_document(notebook_uri=uri) is not None:
             self.pending[uri] = asyncio.ensure_future(self._diagnose_later(uri, delay_s))
 
     async def _diagnose_later(self, uri: str, delay_s: float) -> None:
@@ -298,14 +313,18 @@ class TorchlsServer(LanguageServer):
 
     def refresh_all(self) -> None:
         """Settings changed: re-diagnose every open document."""
+        self.edited.set()
         self.generation += 1
         self.settings_cache.clear()
+        for notebook in list(self.workspace.notebook_documents.values()):
+            self.schedule(notebook.uri, 0)  # pushed even in pull mode
         if self.pull_diagnostics:
             if _refresh_supported(self.client_capabilities):
                 self.workspace_diagnostic_refresh(None)
             return
-        for uri in list(self.workspace.text_documents):
-            self.schedule(uri, 0)
+        for document in list(self.workspace.text_documents.values()):
+            if self.workspace.get_notebook_document(cell_uri=document.uri) is None:
+                self.schedule(document.uri, 0)
 
     def report_once(self, message: str) -> None:
         """Show a problem to the user once (and log it every time)."""
@@ -321,13 +340,13 @@ class TorchlsServer(LanguageServer):
             self.report_once(f"torchls setting ignored: {problem}")
 
 
-def _forget(ls: TorchlsServer, uri: str, clear: bool = True) -> None:
-    """A document (or notebook) closed: drop its pending analysis and result, clear its diagnostics."""
+def _forget(ls: TorchlsServer, uri: str, clear: bool) -> None:
+    """A document (or notebook) closed: drop its pending analysis and result; clear pushed diagnostics."""
     task = ls.pending.pop(uri, None)
     if task is not None:
         task.cancel()
     ls.results.pop(uri, None)
-    if clear and not ls.pull_diagnostics:
+    if clear:
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
 
@@ -372,12 +391,13 @@ def create_server() -> TorchlsServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: TorchlsServer, params: types.DidSaveTextDocumentParams) -> None:
+        ls.edited.set()
         if params.text_document.uri.endswith("pyproject.toml"):
             ls.refresh_all()
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: TorchlsServer, params: types.DidCloseTextDocumentParams) -> None:
-        _forget(ls, params.text_document.uri)
+        _forget(ls, params.text_document.uri, clear=not ls.pull_diagnostics)
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
     def did_open_notebook(ls: TorchlsServer, params: types.DidOpenNotebookDocumentParams) -> None:
@@ -387,14 +407,14 @@ def create_server() -> TorchlsServer:
     def did_change_notebook(ls: TorchlsServer, params: types.DidChangeNotebookDocumentParams) -> None:
         structure = params.change.cells.structure if params.change.cells else None
         for closed in structure.did_close or [] if structure else []:
-            _forget(ls, closed.uri)
+            _forget(ls, closed.uri, clear=True)
         ls.schedule(params.notebook_document.uri, ls.options.debounce_ms / 1000)
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
     def did_close_notebook(ls: TorchlsServer, params: types.DidCloseNotebookDocumentParams) -> None:
         _forget(ls, params.notebook_document.uri, clear=False)
         for cell in params.cell_text_documents:
-            _forget(ls, cell.uri)
+            _forget(ls, cell.uri, clear=True)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: TorchlsServer, params: types.DidChangeConfigurationParams) -> None:
@@ -422,7 +442,7 @@ def create_server() -> TorchlsServer:
         ls: TorchlsServer, params: types.DocumentDiagnosticParams
     ) -> types.DocumentDiagnosticReport:
         uri = params.text_document.uri
-        if uri not in ls.workspace.text_documents:  # never opened: nothing to say
+        if not ls.is_open(uri):  # never opened: nothing to say
             return types.RelatedFullDocumentDiagnosticReport(items=[])
         result = await ls.current_result(uri)
         if result is None:  # the document changed while it was analysed: analyse the new version
@@ -440,13 +460,28 @@ def create_server() -> TorchlsServer:
     async def workspace_diagnostics(
         ls: TorchlsServer, params: types.WorkspaceDiagnosticParams
     ) -> types.WorkspaceDiagnosticReport:
-        """Diagnostics for every Python file of the workspace, with progress; cancellable."""
-        return types.WorkspaceDiagnosticReport(items=await _workspace_reports(ls, params.work_done_token))
+        """Diagnostics for every Python file of the workspace, with progress; cancellable.
+
+        Files whose result the client already has are reported unchanged without analysis. When all
+        are unchanged, the answer waits for an edit (or a minute), as the protocol intends: VS Code
+        asks again as soon as it has an answer, and would otherwise keep the server busy.
+        """
+        previous = {item.uri: item.value for item in params.previous_result_ids}
+        token = params.work_done_token
+        while True:
+            ls.edited.clear()
+            reports = await _workspace_reports(ls, token, previous)
+            token = None  # its progress ended
+            full = [r for r in reports if isinstance(r, types.WorkspaceFullDocumentDiagnosticReport)]
+            if full or not previous:
+                return types.WorkspaceDiagnosticReport(items=reports)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(ls.edited.wait(), WORKSPACE_DIAGNOSTIC_WAIT_S)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def hover(ls: TorchlsServer, params: types.HoverParams) -> types.Hover | None:
         uri = params.text_document.uri
-        if uri not in ls.workspace.text_documents:
+        if not ls.is_open(uri):
             return None
         document = ls.workspace.get_text_document(uri)
         converter = PositionConverter(document)
@@ -484,7 +519,7 @@ def create_server() -> TorchlsServer:
     )
     async def code_action(ls: TorchlsServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
         uri = params.text_document.uri
-        if uri not in ls.workspace.text_documents:
+        if not ls.is_open(uri):
             return None
         document = ls.workspace.get_text_document(uri)
         only = params.context.only
@@ -590,9 +625,12 @@ def _fix_for(
 
 
 async def _workspace_reports(
-    ls: TorchlsServer, token: types.ProgressToken | None
+    ls: TorchlsServer, token: types.ProgressToken | None, previous: dict[str, str]
 ) -> list[types.WorkspaceDocumentDiagnosticReport]:
-    """Analyse the workspace's files one by one, reporting progress, until done or cancelled."""
+    """Analyse the workspace's files one by one, reporting progress, until done or cancelled.
+
+    A file whose text and settings give the result id the client sent in ``previous`` is not analysed.
+    """
     files: list[Path] = []
     for folder in ls.workspace_folders():
         provider = SettingsProvider({})
@@ -611,7 +649,7 @@ async def _workspace_reports(
             if token is not None and progress.tokens[token].cancelled():
                 break
             uri = path.as_uri()
-            if uri in ls.workspace.text_documents:
+            if ls.is_open(uri):
                 document = ls.workspace.get_text_document(uri)
             else:
                 try:
@@ -621,6 +659,12 @@ async def _workspace_reports(
                 document = TextDocument(uri, source.text, position_codec=ls.workspace.position_codec)
             settings = ls.settings_for(path)
             text, version = document.source, document.version
+            result_id = f"{ls.generation}:{hashlib.sha1(text.encode('utf-8', 'surrogatepass')).hexdigest()}"
+            if previous.get(uri) == result_id:
+                reports.append(
+                    types.WorkspaceUnchangedDocumentDiagnosticReport(uri=uri, version=version, result_id=result_id)
+                )
+                continue
 
             def run(text: str = text, path: Path = path, settings: Settings = settings) -> list[Finding]:
                 return ls.current_analyzer(path)[0].analyze(text, path, settings)
@@ -629,7 +673,10 @@ async def _workspace_reports(
             converter = PositionConverter(document)
             reports.append(
                 types.WorkspaceFullDocumentDiagnosticReport(
-                    uri=uri, version=version, items=[converter.to_diagnostic(f, version) for f in findings]
+                    uri=uri,
+                    version=version,
+                    items=[converter.to_diagnostic(f, version) for f in findings],
+                    result_id=result_id,
                 )
             )
             if token is not None:
