@@ -17,4 +17,10 @@ if [ ! -f "$rg_cache/ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz" ]; the
 fi
 # As root, code-server's postinstall demands --unsafe-perm; node-pty's runs `npx node-gyp` without a TTY.
 export npm_config_unsafe_perm=true npm_config_yes=true
+# Native modules (argon2's prebuilt binary is on GitHub) are compiled against the machine's Node headers:
+# node-gyp would download them otherwise.
+node_prefix="$(dirname "$(dirname "$(command -v node)")")"
+for prefix in "$node_prefix" /usr /usr/local; do
+  if [ -f "$prefix/include/node/common.gypi" ]; then export npm_config_nodedir="$prefix"; break; fi
+done
 npm ci --no-audit --no-fund --loglevel=error
