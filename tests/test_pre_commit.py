@@ -20,11 +20,12 @@ def git(*args: str, cwd: Path) -> str:
 
 @pytest.fixture
 def torchls_repo(tmp_path: Path) -> Path:
-    """This checkout as committed, plus its working tree, as a repository pre-commit can install from."""
+    """This checkout's files (working tree, without what git ignores) as a repository pre-commit can install from."""
     copy = tmp_path / "torchls"
-    shutil.copytree(
-        ROOT, copy, ignore=shutil.ignore_patterns(".venv", "*.egg-info", "__pycache__", "downloads", ".git")
-    )
+    for name in git("ls-files", "--cached", "--others", "--exclude-standard", cwd=ROOT).splitlines():
+        if (ROOT / name).is_file():  # a file deleted but not yet staged is listed too
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, copy / name)
     git("init", "-q", cwd=copy)
     git("add", "-A", cwd=copy)
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "snapshot", cwd=copy)

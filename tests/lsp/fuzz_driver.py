@@ -242,19 +242,22 @@ class Fuzzer:
         self.client.exit(None)
         await self.client.stop()
 
-    def server_rss_mb(self) -> float:
+    def server_rss_mb(self) -> tuple[float, float]:
+        """Resident memory of the server process and of its children (jedi's environment process)."""
         server = self.client._server
         if server is None:
-            return 0.0
-        pids = [server.pid] + [
+            return 0.0, 0.0
+        children = [
             int(pid) for c in Path(f"/proc/{server.pid}/task").glob("*/children") for pid in c.read_text().split()
         ]
-        total = 0
-        for pid in pids:
+
+        def rss(pid: int) -> float:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        return total / 1024
+                    return int(line.split()[1]) / 1024
+            return 0.0
+
+        return rss(server.pid), sum(rss(pid) for pid in children)
 
 
 async def run(
@@ -269,10 +272,11 @@ async def run(
         await fuzzer.step(edit, rng)
         if report_every and index % report_every == 0:
             print(
-                f"{index} edits, {time.monotonic() - start:.0f} s, server + jedi RSS {fuzzer.server_rss_mb():.0f} MB",
+                f"{index} edits, {time.monotonic() - start:.0f} s, RSS server %.0f MB + jedi %.0f MB"
+                % fuzzer.server_rss_mb(),
                 flush=True,
             )
-    rss = fuzzer.server_rss_mb()
+    rss = sum(fuzzer.server_rss_mb())
     await fuzzer.finish()
     if report_every:
         print(f"final RSS before shutdown: {rss:.0f} MB")
