@@ -129,6 +129,10 @@ class Fuzzer:
         def progress(params: types.WorkDoneProgressCreateParams) -> None:
             return None
 
+        @self.client.feature("torchls/status")
+        def status(params: object) -> None:
+            return None
+
     def problem(self, message: str) -> None:
         self.counts.problems.append(message)
 

@@ -187,15 +187,7 @@ class TorchlsServer(LanguageServer):
         document = self.workspace.get_text_document(uri)
         version, source, generation = document.version, document.source, self.generation
         path = _path_of(uri)
-        settings = self.settings_for(path)
-
-        def run() -> tuple[list[Finding], str | None, int]:
-            analyzer, problem = self.current_analyzer(path)
-            restarts = analyzer.stats["environment restarts"]
-            findings = analyzer.analyze(source, path, settings)
-            return findings, problem, analyzer.stats["environment restarts"] - restarts
-
-        findings = await self.run_analysis(source, path, settings)
+        findings = await self.run_analysis(source, path, self.settings_for(path))
         if not self.is_open(uri) or self.workspace.get_text_document(uri).version != version:
             return None
         result = DocumentResult(version, generation, findings)
@@ -666,10 +658,7 @@ async def _workspace_reports(
                 )
                 continue
 
-            def run(text: str = text, path: Path = path, settings: Settings = settings) -> list[Finding]:
-                return ls.current_analyzer(path)[0].analyze(text, path, settings)
-
-            findings = await ls.on_jedi_thread(run)
+            findings = await ls.run_analysis(text, path, settings)
             converter = PositionConverter(document)
             reports.append(
                 types.WorkspaceFullDocumentDiagnosticReport(
