@@ -13,19 +13,21 @@ Every finding it prints must be reviewed: a real bug, or a false positive to fix
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from pathlib import Path
 
 from torchls.analysis.engine import Analyzer
 from torchls.analysis.environment import find_environment
-from torchls.analysis.settings import Settings
-from torchls.check import check_paths
+from torchls.check import SettingsProvider, check_paths
 from torchls.output import format_text
 
-CACHE = Path(__file__).parent / "downloads"  # not hidden: pyright skips hidden folders
+# Outside this repository (torchls skips what its .gitignore ignores) and not hidden (pyright skips those).
+CACHE = Path(os.environ.get("TORCHLS_BENCHMARK_CACHE") or Path(tempfile.gettempdir()) / "torchls-benchmarks")
 # name, version, folder inside the wheel that holds the library's code
 LIBRARIES = [
     ("torchvision", "0.29.1", "torchvision"),
@@ -36,7 +38,7 @@ LIBRARIES = [
 
 
 def fetch(name: str, version: str) -> Path:
-    """The unpacked wheel of ``name==version`` (downloaded once into benchmarks/.cache)."""
+    """The unpacked wheel of ``name==version`` (downloaded once into ``CACHE``)."""
     target = CACHE / f"{name}-{version}"
     if not target.exists():
         wheels = CACHE / "wheels"
@@ -77,9 +79,9 @@ def main() -> None:
         lines = sum(len(f.read_bytes().splitlines()) for f in files)
         analyzer = Analyzer(find_environment(), project_root=root.parent)
         start = time.perf_counter()
-        result = check_paths(analyzer, [root], lambda _path: Settings())
+        result = check_paths(analyzer, [root], SettingsProvider({}))
         seconds = time.perf_counter() - start
-        findings = sum(len(found) for _, found in result.findings)
+        findings = sum(len(report.findings) for report in result.findings)
         stats = analyzer.stats
         rows.append(
             f"| {name} {version} | {len(files):,} | {lines:,} | {stats['candidates']:,} |"

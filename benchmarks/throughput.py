@@ -34,7 +34,7 @@ def main() -> None:
     lines = sum(len(f.read_bytes().splitlines()) for f in package.rglob("*.py"))
     bin_dir = Path(sys.executable).parent
     commands = {
-        "torchls check": [sys.executable, "-m", "torchls", "check", "pytorch_lightning"],
+        "torchls check": [sys.executable, "-m", "torchls", "check", "pytorch_lightning"],  # --jobs: all CPUs
         "basedpyright": [str(bin_dir / "basedpyright"), "--pythonpath", sys.executable, "pytorch_lightning"],
     }
     times: dict[str, list[float]] = {name: [] for name in commands}

@@ -140,3 +140,17 @@ def test_rule_documentation(code: str) -> None:
 def test_unknown_rule_and_version() -> None:
     assert torchls("rule", "TL999").returncode == 2
     assert torchls("--version").stdout.strip() == f"torchls {__version__}"
+
+
+def test_worker_processes_give_the_same_report(tmp_path: Path) -> None:
+    """``--jobs 2`` shares a big run between two processes; the report is the same, in the same order."""
+    for n in range(40):
+        shutil.copy(EXAMPLE, tmp_path / f"train_{n:02}.py")
+    serial = torchls("check", "--jobs", "1", "--format", "json", ".", cwd=tmp_path)
+    parallel = torchls("check", "--jobs", "2", "--format", "json", ".", cwd=tmp_path)
+    assert serial.returncode == parallel.returncode == 1
+    assert len(json.loads(serial.stdout)) == 40 * len(seeded_bug_lines(EXAMPLE))
+    assert parallel.stdout == serial.stdout
+    fixed = torchls("check", "--jobs", "2", "--fix", ".", cwd=tmp_path)
+    assert f"Fixed {40 * len(seeded_bug_lines(EXAMPLE))}" in fixed.stdout, fixed.stdout[-500:] + fixed.stderr
+    assert torchls("check", "--jobs", "2", ".", cwd=tmp_path).returncode == 0

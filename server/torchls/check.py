@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import multiprocessing
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import jedi
 
 from torchls.analysis.engine import Analyzer
 from torchls.analysis.findings import Finding
@@ -48,7 +53,8 @@ class SettingsProvider:
     """Settings per file: ``--config``, else the nearest ``[tool.torchls]``, under command-line flags."""
 
     def __init__(self, overrides: dict[str, object], config: Path | None = None) -> None:
-        self._overrides = overrides
+        self.overrides = overrides
+        self.config = config
         self._config = load_config_file(config) if config else None
         self._cache: dict[Path, Settings] = {}
 
@@ -57,12 +63,16 @@ class SettingsProvider:
         folder = path.resolve().parent
         if folder not in self._cache:
             base = self._config if self._config is not None else load_settings(folder)
-            self._cache[folder] = base.merged(self._overrides)
+            self._cache[folder] = base.merged(self.overrides)
         return self._cache[folder].for_file(path)
 
     def excluded(self, path: Path) -> bool:
         """True when the settings that govern ``path`` exclude it."""
         return self(path).excluded(path)
+
+
+#: Below this many files per worker, starting workers (each loads torch's types) costs more than it saves.
+MIN_FILES_PER_JOB = 16
 
 
 def check_paths(
@@ -71,45 +81,91 @@ def check_paths(
     settings_for: SettingsProvider,
     fix: bool = False,
     diff: bool = False,
+    jobs: int = 1,
 ) -> CheckResult:
-    """Analyse every Python file under ``paths``; with ``fix`` write safe fixes, with ``diff`` show them."""
+    """Analyse every Python file under ``paths``; with ``fix`` write safe fixes, with ``diff`` show them.
+
+    With ``jobs`` > 1 and enough files, worker processes (each with its own jedi) share the files;
+    the result is the same, in the same order.
+    """
+    items = list(discover(paths, settings_for.excluded))
+    files = [item for item in items if isinstance(item, Path)]
+    jobs = min(jobs, len(files) // MIN_FILES_PER_JOB)
+    if jobs > 1:
+        context = multiprocessing.get_context("spawn")  # a clean process: no copy of our jedi state
+        root = analyzer.project.path if analyzer.project else None
+        setup = (analyzer.environment.executable, root, settings_for.overrides, settings_for.config)
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=setup) as pool:
+            per_file = iter(pool.map(_check_in_worker, files, [fix] * len(files), [diff] * len(files), chunksize=4))
+            return _merged(next(per_file) if isinstance(item, Path) else item for item in items)
+    return _merged(
+        check_file(analyzer, item, settings_for(item), fix, diff) if isinstance(item, Path) else item for item in items
+    )
+
+
+def _merged(parts: Iterable[CheckResult | FileError]) -> CheckResult:
     result = CheckResult()
-    for item in discover(paths, settings_for.excluded):
-        if isinstance(item, FileError):
-            result.errors.append(str(item))
+    for part in parts:
+        if isinstance(part, FileError):
+            result.errors.append(str(part))
             continue
-        if item.suffix == ".ipynb":
-            _check_notebook(analyzer, item, settings_for(item), fix, diff, result)
-            continue
-        try:
-            source = read_source(item)
-        except FileError as error:
-            result.errors.append(str(error))
-            continue
-        settings = settings_for(item)
-        try:
-            findings = analyzer.analyze(source.text, item.resolve(), settings)
-            if fix or diff:
-                text, findings, count, problem = _fix(analyzer, source, findings, settings)
-        except Exception as error:  # a file jedi or parso cannot handle must not stop the others
-            result.errors.append(f"{item}: not analysed: {type(error).__name__}: {error}")
-            continue
+        result.findings += part.findings
+        result.fixed += part.fixed
+        result.errors += part.errors
+        result.diffs += part.diffs
+    return result
+
+
+_worker: tuple[Analyzer, SettingsProvider] | None = None
+
+
+def _start_worker(python: str, project_root: Path | None, overrides: dict[str, object], config: Path | None) -> None:
+    global _worker
+    environment = jedi.create_environment(python, safe=False)
+    _worker = Analyzer(environment, project_root=project_root), SettingsProvider(overrides, config)
+
+
+def _check_in_worker(path: Path, fix: bool, diff: bool) -> CheckResult:
+    assert _worker is not None
+    analyzer, settings_for = _worker
+    return check_file(analyzer, path, settings_for(path), fix, diff)
+
+
+def check_file(analyzer: Analyzer, item: Path, settings: Settings, fix: bool, diff: bool) -> CheckResult:
+    """Check one file (or notebook); with ``fix`` write its safe fixes, with ``diff`` show them."""
+    result = CheckResult()
+    if item.suffix == ".ipynb":
+        _check_notebook(analyzer, item, settings, fix, diff, result)
+        return result
+    try:
+        source = read_source(item)
+    except FileError as error:
+        result.errors.append(str(error))
+        return result
+    try:
+        findings = analyzer.analyze(source.text, item.resolve(), settings)
         if fix or diff:
-            if problem:
-                result.errors.append(problem)
-            if count:
-                if diff:
-                    result.diffs.append(_diff(item, source.text, text))
-                else:
-                    try:
-                        write_source(source, text)
-                    except (FileError, OSError) as error:
-                        result.errors.append(str(error))
-                        continue
-                    result.fixed += count
+            text, findings, count, problem = _fix(analyzer, source, findings, settings)
+    except Exception as error:  # a file jedi or parso cannot handle must not stop the others
+        result.errors.append(f"{item}: not analysed: {type(error).__name__}: {error}")
+        return result
+    finally:
         analyzer.forget(item.resolve())
-        if findings:
-            result.findings.append(FileReport(item, findings))
+    if fix or diff:
+        if problem:
+            result.errors.append(problem)
+        if count:
+            if diff:
+                result.diffs.append(_diff(item, source.text, text))
+            else:
+                try:
+                    write_source(source, text)
+                except (FileError, OSError) as error:
+                    result.errors.append(str(error))
+                    return result
+                result.fixed += count
+    if findings:
+        result.findings.append(FileReport(item, findings))
     return result
 
 

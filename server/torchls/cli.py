@@ -54,6 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--select", metavar="CODES", help="comma-separated rule codes or prefixes to enable")
     check.add_argument("--ignore", metavar="CODES", help="comma-separated rule codes or prefixes to disable")
     check.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="worker processes for big runs (default: the number of CPUs; 1: none)",
+    )
+    check.add_argument(
         "--python",
         metavar="PATH",
         help="interpreter (or venv) whose packages are analysed; default: the active virtualenv or conda"
@@ -138,7 +146,7 @@ def _check(args: argparse.Namespace) -> int:
     try:
         provider = SettingsProvider(overrides, args.config)
         analyzer = Analyzer(environment, project_root=Path.cwd())
-        result = check_paths(analyzer, args.paths, provider, fix=args.fix, diff=args.diff)
+        result = check_paths(analyzer, args.paths, provider, fix=args.fix, diff=args.diff, jobs=args.jobs)
     except SettingsError as error:
         print(f"torchls: {error}", file=sys.stderr)
         return EXIT_ERROR
