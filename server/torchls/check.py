@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import logging
 import multiprocessing
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +29,7 @@ from torchls.files import (
     write_source,
 )
 
+log = logging.getLogger(__name__)
 MAX_FIX_PASSES = 4  # a pass skips overlapping fixes; the next pass picks them up
 
 
@@ -95,9 +98,12 @@ def check_paths(
         context = multiprocessing.get_context("spawn")  # a clean process: no copy of our jedi state
         root = analyzer.project.path if analyzer.project else None
         setup = (analyzer.environment.executable, root, settings_for.overrides, settings_for.config)
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=setup) as pool:
-            per_file = iter(pool.map(_check_in_worker, files, [fix] * len(files), [diff] * len(files), chunksize=4))
-            return _merged(next(per_file) if isinstance(item, Path) else item for item in items)
+        try:
+            with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=setup) as pool:
+                per_file = iter(pool.map(_check_in_worker, files, [fix] * len(files), [diff] * len(files), chunksize=4))
+                return _merged(next(per_file) if isinstance(item, Path) else item for item in items)
+        except BrokenProcessPool:  # a worker died (killed, out of memory): do it all in this process
+            log.warning("torchls: a worker process died; checking in one process")
     return _merged(
         check_file(analyzer, item, settings_for(item), fix, diff) if isinstance(item, Path) else item for item in items
     )
