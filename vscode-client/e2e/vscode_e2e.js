@@ -105,7 +105,7 @@ const SQUIGGLE = ".monaco-editor .squiggly-error";
 
 /** Trusted workspace: diagnostic, Problems, status bar, hover, quick fix, save. */
 async function fixFlow(page, shot, workspace) {
-  await openTrainPy(page);
+  await openFile(page);
 
   const squiggle = page.locator(SQUIGGLE).first();
   await step("diagnostics", () => squiggle.waitFor({ timeout: 90000 }));
@@ -161,7 +161,7 @@ async function fixFlow(page, shot, workspace) {
   log("saved, squiggle gone");
 }
 
-async function openTrainPy(page, name = "train.py") {
+async function openFile(page, name = "train.py") {
   await step("start", async () => {
     await page.locator(".explorer-folders-view .monaco-list-row", { hasText: name }).click({ timeout: 30000 });
     await page.waitForSelector(".monaco-editor .view-lines", { timeout: 30000 });
@@ -173,7 +173,7 @@ async function openTrainPy(page, name = "train.py") {
 async function notebookFlow(page, shot) {
   // Open it once the extension host is up, else the editor falls back to showing the JSON text.
   await step("status", () => page.locator(".statusbar-item", { hasText: "torchls" }).first().waitFor({ timeout: 60000 }));
-  await openTrainPy(page, "train.ipynb");
+  await openFile(page, "train.ipynb");
   await step("notebook", () => page.locator(SQUIGGLE).first().waitFor({ timeout: 90000 }));
   await page.keyboard.press("Control+Shift+M");
   const problem = page.locator(".markers-panel .monaco-list-row", { hasText: "is a method, not the parameters" }).first();
@@ -195,7 +195,7 @@ async function trustFlow(page, shot) {
     await page.getByRole("button", { name: /don't trust/i }).click({ timeout: 60000 });
     await shield();
   });
-  await openTrainPy(page);
+  await openFile(page);
   await page.waitForTimeout(5000); // long enough for a running server to have published
   if ((await page.locator(SQUIGGLE).count()) > 0) throw new StepFailure("trust", "diagnostics in an untrusted workspace");
   await shot("01-restricted");

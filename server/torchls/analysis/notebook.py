@@ -52,13 +52,16 @@ class JoinedCells:
         message says so.
         """
         result: dict[int, list[Finding]] = {cell.number: [] for cell in self.cells}
+        displayed: dict[int, Position | None] = {}  # per cell, parsed once
         for finding in findings:
             line = finding.span.start[0]
             cell = next((c for c in self.cells if c.first_line <= line < c.first_line + c.line_count), None)
             if cell is None:
                 continue
             moved = _moved(finding, 1 - cell.first_line)
-            if _is_displayed(cell.text, moved.span):
+            if cell.number not in displayed:
+                displayed[cell.number] = _displayed_end(cell.text)
+            if displayed[cell.number] == moved.span.end:
                 moved = missing_call.as_displayed(moved)
             result[cell.number].append(moved)
         return result
@@ -101,15 +104,14 @@ def _moved(finding: Finding, lines: int) -> Finding:
     return dataclasses.replace(finding, span=span(finding.span), fix=fix)
 
 
-def _is_displayed(cell_text: str, span: Span) -> bool:
-    """Whether ``span`` is the whole value of the cell's last statement, which Jupyter displays."""
+def _displayed_end(cell_text: str) -> Position | None:
+    """Where the value Jupyter displays ends: the cell's last statement, if it is a bare expression."""
     module = parso.parse(_without_ipython_syntax(cell_text).rstrip("\n") + "\n")  # a last line is a statement
     statements = [child for child in module.children if child.type != "endmarker"]
     if not statements or statements[-1].type != "simple_stmt":
-        return False
-    statement = statements[-1]
-    parts = statement.children
+        return None
+    parts = statements[-1].children
     if len(parts) != 2 or parts[1].type != "newline":  # `a; b` or a trailing `;` hides the value
-        return False
+        return None
     expression = parts[0]  # an assignment, `del`, `assert`... is an *_stmt: nothing is displayed
-    return not expression.type.endswith("_stmt") and expression.end_pos == span.end
+    return None if expression.type.endswith("_stmt") else expression.end_pos

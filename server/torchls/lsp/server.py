@@ -398,8 +398,9 @@ def create_server() -> TorchlsServer:
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
     def did_change_notebook(ls: TorchlsServer, params: types.DidChangeNotebookDocumentParams) -> None:
         structure = params.change.cells.structure if params.change.cells else None
-        for closed in structure.did_close or [] if structure else []:
-            _forget(ls, closed.uri, clear=True)
+        if structure is not None:
+            for closed in structure.did_close or []:
+                _forget(ls, closed.uri, clear=True)
         ls.schedule(params.notebook_document.uri, ls.options.debounce_ms / 1000)
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
