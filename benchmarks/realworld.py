@@ -6,6 +6,7 @@ them), then runs the same analysis as ``torchls check`` with the current interpr
 
     .venv/bin/python benchmarks/realworld.py                      # all libraries
     .venv/bin/python benchmarks/realworld.py --only timm --show   # one library, print findings
+    .venv/bin/python benchmarks/realworld.py --without-torch      # analyse with a venv that lacks torch
 
 Every finding it prints must be reviewed: a real bug, or a false positive to fix in the engine.
 """
@@ -65,11 +66,21 @@ def fetch(name: str, version: str) -> Path:
     return target
 
 
+def venv_without_torch() -> Path:
+    """The interpreter of a virtualenv with no packages at all (torchls's fallback mode)."""
+    venv = CACHE / "venv-without-torch"
+    if not (venv / "bin" / "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    return venv / "bin" / "python"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", help="library names to run")
     parser.add_argument("--show", action="store_true", help="print the findings")
+    parser.add_argument("--without-torch", action="store_true", help="analyse with an environment that lacks torch")
     args = parser.parse_args()
+    python = str(venv_without_torch()) if args.without_torch else None
     rows = []
     for name, version, folder in LIBRARIES:
         if args.only and name not in args.only:
@@ -77,7 +88,7 @@ def main() -> None:
         root = fetch(name, version) / folder
         files = sorted(root.rglob("*.py"))
         lines = sum(len(f.read_bytes().splitlines()) for f in files)
-        analyzer = Analyzer(find_environment(), project_root=root.parent)
+        analyzer = Analyzer(find_environment(python), project_root=root.parent)
         start = time.perf_counter()
         result = check_paths(analyzer, [root], SettingsProvider({}))
         seconds = time.perf_counter() - start
@@ -90,6 +101,7 @@ def main() -> None:
         )
         if args.show and result.findings:
             print(format_text(result.findings))
+    print(f"analysed environment: {analyzer.environment.executable} ({analyzer.torch_note or 'torch installed'})")
     columns = "library | files | lines | candidates | torch / other-or-unknown receivers | findings | seconds | lines/s"
     print(f"| {columns} |")
     print("|---|---|---|---|---|---|---|---|")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib
 import inspect
 import json
 import re
@@ -149,10 +150,10 @@ def returns_kind(root: str, returns: str | list[str]) -> str:
 
 
 def iterator_yields(returns: str) -> str | None:
-    match = re.match(r"(?:Iterator|Generator)\[['\"]?(\w+)['\"]?[\],]", returns)
+    match = re.match(r"(?:collections\.abc\.)?(?:Iterator|Generator)\[['\"]?([\w.]+)['\"]?[\],]", returns)
     if not match:
         return None
-    return {"Parameter": "Tensor", "Tensor": "Tensor", "Module": "Module"}.get(match.group(1))
+    return {"Parameter": "Tensor", "Tensor": "Tensor", "Module": "Module"}.get(match.group(1).rpartition(".")[2])
 
 
 def requires_arguments(params: str) -> bool:
@@ -269,6 +270,107 @@ def describe_class(
     return {"qualnames": qualnames, "members": members}
 
 
+# The public namespaces the fallback (no torch in the analysed environment) knows, and torch's own
+# stubs that annotate their C functions.
+FALLBACK_NAMESPACES = ("torch", "torch.nn", "torch.nn.functional", "torch.optim", "torch.optim.lr_scheduler")
+FUNCTION_STUBS = {
+    "torch": ("_C/_VariableFunctions.pyi",),
+    "torch.nn.functional": ("nn/functional.pyi", "_C/_nn.pyi", "_C/_VariableFunctions.pyi"),
+}
+
+
+def stub_function_returns(stubs: tuple[str, ...]) -> dict[str, set[str]]:
+    """Return annotations of each top-level function (all overloads) in torch's stubs; the first
+    stub that defines a name wins (``F.conv2d`` is torch's C ``conv2d``).
+    """
+    returns: dict[str, set[str]] = {}
+    for relative in stubs:
+        tree = ast.parse((Path(torch.__file__).parent / relative).read_text(encoding="utf-8"))
+        found: dict[str, set[str]] = {}
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef):
+                found.setdefault(node.name, set()).add(ast.unparse(node.returns) if node.returns else "")
+        returns = found | returns
+    return returns
+
+
+def returns_tensor(function: Any, stub_returns: dict[str, set[str]], name: str) -> bool:
+    """True when every known signature of the function says it returns a Tensor."""
+    annotations = set(stub_returns.get(name, set()))
+    try:
+        annotation = inspect.signature(function).return_annotation
+        if annotation is not inspect.Signature.empty:
+            annotations.add(inspect.formatannotation(annotation))
+    except (TypeError, ValueError):
+        pass
+    return bool(annotations) and annotations <= {"Tensor", "torch.Tensor"}
+
+
+def qualname(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def fallback() -> dict[str, Any]:
+    """What the no-torch fallback needs: the public classes that are (or derive from) catalogued
+    classes, with their catalogued-or-public bases, and the functions that return Tensors.
+
+    torchls renders minimal stubs from this for jedi when the analysed environment lacks torch.
+    """
+    recorded = [*ROOT_CLASSES, *(getattr(torch, name) for name in GRAD_MODE_CLASSES)]
+    # Tensor's operators (`a * 2 + 1`, `x[0]`): the catalog describes named members only.
+    operators = sorted(
+        name
+        for name, (_, returns) in tensor_stub_signatures().items()
+        if name.startswith("__") and name.endswith("__") and returns and set(returns) <= {"Tensor"}
+    )
+    exports: dict[str, dict[str, str]] = {}
+    functions: dict[str, list[str]] = {}
+    for namespace in FALLBACK_NAMESPACES:
+        module = importlib.import_module(namespace)
+        stub_returns = stub_function_returns(FUNCTION_STUBS.get(namespace, ()))
+        names: dict[str, str] = {}
+        tensor_functions = []
+        for name in sorted(dir(module)):
+            value = getattr(module, name)
+            if name.startswith("_"):
+                continue
+            if inspect.ismodule(value) and value.__name__ == f"{namespace}.{name}" in FALLBACK_NAMESPACES:
+                names[name] = value.__name__
+            elif inspect.isclass(value) and (issubclass(value, ROOT_CLASSES[:-1]) or value in recorded):
+                names[name] = qualname(value)
+                if value not in recorded:
+                    recorded.append(value)
+            elif inspect.isclass(value) and issubclass(value, torch.Tensor) and value.__module__.startswith("torch.nn"):
+                names[name] = qualname(value)  # Parameter, Buffer
+                recorded.append(value)
+            elif callable(value) and not inspect.isclass(value) and returns_tensor(value, stub_returns, name):
+                tensor_functions.append(name)
+        exports[namespace] = names
+        functions[namespace] = tensor_functions
+    classes = {}
+    for cls in recorded:
+        bases = []
+        for base in cls.__bases__:
+            nearest = next((c for c in base.__mro__ if c in recorded), None)
+            if nearest is not None and qualname(nearest) not in bases:
+                bases.append(qualname(nearest))
+        tensor_attributes = sorted(
+            name
+            for c in cls.__mro__
+            for name, annotation in vars(c).get("__annotations__", {}).items()
+            if annotation in (torch.Tensor, nn.Parameter, "Tensor", "Parameter") and not name.startswith("_")
+        )
+        forward = getattr(cls, "forward", None)
+        forward_returns = inspect.signature(forward).return_annotation if issubclass(cls, nn.Module) else None
+        classes[qualname(cls)] = {
+            "bases": bases,
+            "forward_returns_tensor": forward_returns in (torch.Tensor, "Tensor") and cls is not nn.Module,
+            "tensor_attributes": sorted(set(tensor_attributes)),
+            "tensor_operators": operators if cls is torch.Tensor else [],
+        }
+    return {"classes": classes, "exports": exports, "tensor_functions": functions}
+
+
 def build() -> dict[str, Any]:
     warnings.simplefilter("ignore")
     stubs = tensor_stub_signatures()
@@ -289,6 +391,7 @@ def build() -> dict[str, Any]:
         "classes": classes,
         "grad_mode_classes": grad_modes,
         "optimizer_classes": optimizers,
+        "fallback": fallback(),
     }
 
 

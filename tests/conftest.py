@@ -1,7 +1,9 @@
-"""Shared fixtures: one analyzer on the test interpreter (real jedi, real torch 2.13)."""
+"""Shared fixtures: one analyzer on the test interpreter (real jedi, real torch 2.13), and one on a
+real virtualenv without torch (torchls's fallback: types inferred from imports)."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -26,3 +28,16 @@ def update_goldens(request: pytest.FixtureRequest) -> bool:
 @pytest.fixture(scope="session")
 def analyzer() -> Analyzer:
     return Analyzer(find_environment(sys.executable), project_root=FIXTURES)
+
+
+@pytest.fixture(scope="session")
+def python_without_torch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The interpreter of a fresh virtualenv with no packages at all."""
+    venv = tmp_path_factory.mktemp("without-torch") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    return venv / "bin" / "python"
+
+
+@pytest.fixture(scope="session")
+def fallback_analyzer(python_without_torch: Path) -> Analyzer:
+    return Analyzer(find_environment(str(python_without_torch)), project_root=FIXTURES)

@@ -125,7 +125,7 @@ def _serve(tcp: str | None) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from torchls.analysis.engine import Analyzer
-    from torchls.analysis.environment import InterpreterError, find_environment, torch_location
+    from torchls.analysis.environment import InterpreterError, find_environment
     from torchls.analysis.settings import SettingsError
     from torchls.check import SettingsProvider, check_paths
     from torchls.output import format_github, format_json, format_sarif, format_statistics, format_text
@@ -136,16 +136,15 @@ def _check(args: argparse.Namespace) -> int:
     except InterpreterError as error:
         print(f"torchls: {error}", file=sys.stderr)
         return EXIT_ERROR
-    if torch_location(environment) is None:
-        print(
-            f"torchls: torch is not installed in {environment.executable}: torch objects cannot be recognised."
-            " Pass the interpreter of your project with --python.",
-            file=sys.stderr,
-        )
     overrides = {"select": args.select, "ignore": args.ignore}
     try:
         provider = SettingsProvider(overrides, args.config)
         analyzer = Analyzer(environment, project_root=Path.cwd())
+        if analyzer.torch_note:
+            print(
+                f"torchls: {analyzer.torch_note}. For full types, pass your project's interpreter with --python.",
+                file=sys.stderr,
+            )
         result = check_paths(analyzer, args.paths, provider, fix=args.fix, diff=args.diff, jobs=args.jobs)
     except SettingsError as error:
         print(f"torchls: {error}", file=sys.stderr)

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 CATALOG_PATH = Path(__file__).with_name("catalog.json")
 
@@ -73,6 +74,7 @@ class Catalog:
     grad_mode_classes: dict[str, GradModeClass]
     optimizer_classes: frozenset[str]
     member_names: frozenset[str] = field(default_factory=frozenset)
+    fallback: dict[str, Any] = field(default_factory=dict)  # torch's public types, for environments without torch
 
     def member(self, root: str, name: str) -> Member | None:
         """The member ``name`` of the catalogued class ``root``, if torch has it."""
@@ -119,4 +121,5 @@ def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
         grad_mode_classes=grad_modes,
         optimizer_classes=frozenset(raw["optimizer_classes"]),
         member_names=frozenset(name for root in members.values() for name in root),
+        fallback=raw["fallback"],
     )

@@ -24,6 +24,8 @@ from parso.python.tree import Name
 
 from torchls.analysis.candidates import GRAD_MODE_NAMES, GradModeUse, MemberAccess, grad_mode_uses, member_accesses
 from torchls.analysis.catalog import Catalog, GradModeClass, Member, load_catalog
+from torchls.analysis.environment import torch_location
+from torchls.analysis.fallback import stub_directory
 from torchls.analysis.findings import Finding, Span
 from torchls.analysis.resolve import Resolver, TorchObject
 from torchls.analysis.rules import missing_call, not_callable
@@ -65,7 +67,10 @@ class Analyzer:
     def __init__(self, environment: Environment, project_root: Path | None = None, catalog: Catalog | None = None):
         self.environment = environment
         self.catalog = catalog or load_catalog()
-        self.project = jedi.Project(project_root) if project_root else None
+        # Without torch in the environment, jedi is given torch's public types from the catalog.
+        self.torch_found = torch_location(environment) is not None
+        stubs = [] if self.torch_found else [stub_directory(self.catalog)]
+        self.project = jedi.Project(project_root or Path.cwd(), added_sys_path=stubs) if project_root or stubs else None
         self.python_version: tuple[int, int] = tuple(environment.version_info[:2])  # type: ignore[assignment]
         # The last Script of each file, so that hover and fix-all on the same text reuse jedi's
         # inference. Only the latest text of a file may be kept: parso's diff parser reuses and
@@ -77,6 +82,13 @@ class Analyzer:
         self._environment_crashed = False
         self._candidate_started: float | None = None
         threading.Thread(target=self._watch_for_hangs, name="torchls-watchdog", daemon=True).start()
+
+    @property
+    def torch_note(self) -> str | None:
+        """What users are told when the environment has no torch (None when it has)."""
+        if self.torch_found:
+            return None
+        return f"torch not found in {self.environment.executable}: types inferred from imports"
 
     def analyze(self, source: str, path: Path | None = None, settings: Settings | None = None) -> list[Finding]:
         """Every finding in ``source`` that ``settings`` enable and no comment suppresses.

@@ -8,8 +8,8 @@ from torchls.analysis.findings import Finding
 from torchls.analysis.rules import RULES
 
 
-def hover_markdown(info: MemberInfo | None, findings: list[Finding], catalog: Catalog) -> str:
-    """Markdown for a hover on a catalogued member or on a finding."""
+def hover_markdown(info: MemberInfo | None, findings: list[Finding], catalog: Catalog, note: str | None = None) -> str:
+    """Markdown for a hover on a catalogued member or on a finding; ``note`` says how types were found."""
     parts: list[str] = []
     if info is not None and info.grad_mode is not None:
         grad = info.grad_mode
@@ -23,6 +23,8 @@ def hover_markdown(info: MemberInfo | None, findings: list[Finding], catalog: Ca
             f"**{rule.code} {rule.name}** ({finding.severity.value}): {finding.message}{fix}\n\n"
             f"[{rule.code} documentation]({rule.url})"
         )
+    if note:
+        parts.append(f"_{note}_")
     return "\n\n---\n\n".join(parts)
 
 

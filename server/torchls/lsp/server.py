@@ -155,12 +155,12 @@ class TorchlsServer(LanguageServer):
         except InterpreterError as error:
             environment = find_environment(None, folder)
             problem = f"torchls: {error}; analysing with {environment.executable} instead."
-        if torch_location(environment) is None:
+        analyzer = self.analyzers[folder] = Analyzer(environment, project_root=folder, catalog=self.catalog)
+        if analyzer.torch_note:
             problem = (problem or "") + (
-                f" torchls: torch is not installed in {environment.executable}: torch objects cannot be"
-                " recognised. Set torchls's `python` setting to your project's interpreter."
+                f" torchls: {analyzer.torch_note}. For full types, set torchls's `python` setting to your"
+                " project's interpreter."
             )
-        self.analyzers[folder] = Analyzer(environment, project_root=folder, catalog=self.catalog)
         return self.analyzers[folder], problem.strip() if problem else None
 
     # Analysis -------------------------------------------------------------------------------
@@ -483,12 +483,13 @@ def create_server() -> TorchlsServer:
         findings = _findings_at(result, position) if result and result.version == document.version else []
         source, path, analysed_position = ls.analysis_input(uri, position)
 
-        def describe() -> MemberInfo | None:
-            return ls.current_analyzer(path)[0].describe(source, path, analysed_position)
+        def describe() -> tuple[MemberInfo | None, str | None]:
+            analyzer = ls.current_analyzer(path)[0]
+            return analyzer.describe(source, path, analysed_position), analyzer.torch_note
 
-        info = None
+        info, note = None, None
         try:
-            info = await asyncio.wait_for(ls.on_jedi_thread(describe), HOVER_TIMEOUT_S)
+            info, note = await asyncio.wait_for(ls.on_jedi_thread(describe), HOVER_TIMEOUT_S)
         except asyncio.TimeoutError:  # a long analysis holds jedi: answer with the finding alone
             log.warning("torchls: hover timed out waiting for the analysis")
         except Exception:
@@ -498,7 +499,7 @@ def create_server() -> TorchlsServer:
         span = info.span if info is not None else findings[0].span
         return types.Hover(
             contents=types.MarkupContent(
-                kind=types.MarkupKind.Markdown, value=hover_markdown(info, findings, ls.catalog)
+                kind=types.MarkupKind.Markdown, value=hover_markdown(info, findings, ls.catalog, note)
             ),
             range=converter.to_lsp_range(span),
         )
