@@ -306,6 +306,25 @@ def returns_tensor(function: Any, stub_returns: dict[str, set[str]], name: str) 
     return bool(annotations) and annotations <= {"Tensor", "torch.Tensor"}
 
 
+def gives_modules(cls: type, method: str, pattern: str) -> bool:
+    """True when every overload of ``cls.method`` is annotated with Module classes only (``pattern``
+    extracts the class names from an annotation, e.g. ``Iterator[Module]``).
+    """
+    function = vars(cls).get(method) if issubclass(cls, nn.Module) else None
+    if function is None:
+        return False
+    signatures = [inspect.signature(f) for f in typing.get_overloads(function)] or [inspect.signature(function)]
+    for signature in signatures:
+        annotation = signature.return_annotation
+        match = re.fullmatch(pattern, annotation) if isinstance(annotation, str) else None
+        names = [name.strip() for name in match.group(1).split("|")] if match else []
+        if not names or not all(isinstance(getattr(nn, name, None), type) for name in names):
+            return False
+        if not all(issubclass(getattr(nn, name), nn.Module) for name in names):
+            return False
+    return True
+
+
 def qualname(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
@@ -367,6 +386,9 @@ def fallback() -> dict[str, Any]:
             "forward_returns_tensor": forward_returns in (torch.Tensor, "Tensor") and cls is not nn.Module,
             "tensor_attributes": sorted(set(tensor_attributes)),
             "tensor_operators": operators if cls is torch.Tensor else [],
+            # Containers: `blocks[0]` and `for block in blocks` give modules (nn.ModuleList, nn.Sequential).
+            "item_is_module": gives_modules(cls, "__getitem__", r"(.+)"),
+            "iterates_modules": gives_modules(cls, "__iter__", r"Iterator\[(.+)\]"),
         }
     return {"classes": classes, "exports": exports, "tensor_functions": functions}
 

@@ -125,10 +125,10 @@ def test_skips_venvs_and_hidden_directories(tmp_path: Path) -> None:
 
 def test_project_virtualenv_is_analysed(tmp_path: Path) -> None:
     (tmp_path / "m.py").write_text("import torch\ntorch.nn.Linear(1, 1).eval\n")
-    assert "torch is not installed" not in torchls("check", "m.py", cwd=tmp_path).stderr
+    assert "torch not found" not in torchls("check", "m.py", cwd=tmp_path).stderr
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / ".venv")], check=True)
     result = torchls("check", "m.py", cwd=tmp_path)
-    assert f"torch is not installed in {tmp_path / '.venv' / 'bin' / 'python'}" in result.stderr
+    assert f"torch not found in {tmp_path / '.venv' / 'bin' / 'python'}" in result.stderr
 
 
 @pytest.mark.parametrize("code", ["TL001", "tl002"])

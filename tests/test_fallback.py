@@ -6,6 +6,7 @@ fallback reports nothing that the analysis with real torch does not report, word
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -139,3 +140,11 @@ def test_cli_says_how_types_were_found(python_without_torch: Path) -> None:
     assert f"torch not found in {python_without_torch}: types inferred from imports" in result.stderr
     assert result.returncode == 1
     assert "Found 10 findings" in result.stdout
+
+
+def test_stubs_are_valid_python(fallback_analyzer: Analyzer) -> None:
+    stubs = fallback_analyzer.project.added_sys_path if fallback_analyzer.project else []
+    files = sorted(Path(stubs[0]).rglob("*.pyi"))
+    assert len(files) > 20
+    for path in files:
+        ast.parse(path.read_text(encoding="utf-8"), str(path))

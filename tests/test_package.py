@@ -92,4 +92,5 @@ def test_installs_and_runs_in_a_clean_venv(python: str, dist: Path, tmp_path: Pa
     assert result.returncode == 1, result.stderr
     assert [f["code"] for f in json.loads(result.stdout)] == ["TL001"]
     alone = subprocess.run([torchls, "check", "bug.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    assert alone.returncode == 0 and "torch is not installed in" in alone.stderr
+    # Alone, it analyses its own venv: no torch there, so types are inferred from the imports.
+    assert alone.returncode == 1 and "types inferred from imports" in alone.stderr, alone.stderr
