@@ -26,7 +26,8 @@ from torchls.analysis.candidates import GRAD_MODE_NAMES, GradModeUse, MemberAcce
 from torchls.analysis.catalog import Catalog, GradModeClass, Member, load_catalog
 from torchls.analysis.environment import torch_location
 from torchls.analysis.fallback import stub_directory
-from torchls.analysis.findings import Finding, Span
+from torchls.analysis.findings import Finding, Position, Span
+from torchls.analysis.incremental import Layout, layout, units_to_reuse
 from torchls.analysis.resolve import Resolver, TorchObject
 from torchls.analysis.rules import missing_call, not_callable
 from torchls.analysis.settings import Settings
@@ -40,6 +41,9 @@ SCRIPTS_KEPT = 8  # files with a kept Script
 # query (they key on context objects created per query), so it is retired after this many uses.
 SCRIPT_USES = 50
 TIME_BUDGET_S = float(os.environ.get("TORCHLS_TIME_BUDGET", "20"))  # per analysis; past it: partial results, logged
+# Reused findings rest on the files a unit imports staying as they were; files changed outside the
+# editor are not announced, so the whole file is analysed again at least this often while editing.
+FULL_ANALYSIS_EVERY_S = 30.0
 # One receiver taking longer means jedi's environment process hangs: it is killed, and restarted.
 HANG_TIMEOUT_S = float(os.environ.get("TORCHLS_HANG_TIMEOUT", "60"))
 
@@ -48,6 +52,17 @@ HANG_TIMEOUT_S = float(os.environ.get("TORCHLS_HANG_TIMEOUT", "60"))
 # a guess is not evidence, so torchls trusts annotations, defaults and assignments only.
 jedi.settings.dynamic_params = False
 jedi.settings.dynamic_params_for_other_modules = False
+
+
+@dataclass(frozen=True)
+class _Previous:
+    """A file's last complete analysis: its text, layout and raw findings per unit (None: skeleton)."""
+
+    source: str
+    settings: Settings
+    layout: Layout
+    findings: dict[int | None, list[Finding]]
+    full_at: float  # when the whole file was last analysed
 
 
 @dataclass(frozen=True)
@@ -76,6 +91,8 @@ class Analyzer:
         # inference. Only the latest text of a file may be kept: parso's diff parser reuses and
         # changes the previous tree of the same path in place, so older Scripts go stale.
         self._scripts: OrderedDict[Path | None, tuple[str, jedi.Script, int]] = OrderedDict()
+        # Each file's last complete analysis, per unit: an edit re-analyses only what it can change.
+        self._previous: OrderedDict[Path | None, _Previous] = OrderedDict()
         # How many candidates were resolved, and to what (for benchmarks and statistics).
         self.stats: Counter[str] = Counter()
         self.time_budget_s = TIME_BUDGET_S
@@ -111,27 +128,60 @@ class Analyzer:
         script = self._script(source, path)
         resolver = Resolver(script, self.catalog)
         module = script._module_node
+        current = layout(module, source)
+        previous = self._previous.pop(path, None)
+        if previous is None or previous.source != source:
+            self._previous.clear()  # an edit here can change what other files' units infer
+        reused = self._reusable(previous, current, settings)
         findings: list[Finding] = []
+        if previous is not None:
+            for index in reused:
+                moved = current.units[index].start[0] - previous.layout.units[index].start[0]
+                findings += [finding.moved(moved) for finding in previous.findings.get(index, [])]
+        self.stats["units reused"] += len(reused)
+
+        def analysed(candidate: MemberAccess | GradModeUse) -> bool:
+            return current.unit_at(candidate_start(candidate)) not in reused
+
         deadline = time.monotonic() + self.time_budget_s
+        complete = True
         if settings.enabled(missing_call.CODE) or settings.enabled(not_callable.CODE):
-            for access in member_accesses(module, self.catalog.member_names):
+            for access in filter(analysed, member_accesses(module, self.catalog.member_names)):
                 if time.monotonic() > deadline:
                     log.warning(
                         "torchls: %s: time budget of %.0f s spent; results are partial", path, self.time_budget_s
                     )
                     self.stats["partial analyses"] += 1
+                    complete = False
                     break
                 finding = self._guarded(self._check_access, access, resolver, settings)
                 if finding is not None:
                     findings.append(finding)
         if settings.enabled(missing_call.CODE):
-            for use in grad_mode_uses(module):
+            for use in filter(analysed, grad_mode_uses(module)):
                 finding = self._guarded(self._check_grad_mode, use, resolver, settings)
                 if finding is not None:
                     findings.append(finding)
+        if complete and not self._environment_crashed:
+            by_unit: dict[int | None, list[Finding]] = {}
+            for finding in findings:
+                by_unit.setdefault(current.unit_at(finding.span.start), []).append(finding)
+            full_at = previous.full_at if previous is not None and reused else time.monotonic()
+            self._previous[path] = _Previous(source, settings, current, by_unit, full_at)
+            while len(self._previous) > SCRIPTS_KEPT:
+                self._previous.popitem(last=False)
         lines = source.splitlines()
         kept = [settings.apply(f) for f in findings if settings.enabled(f.code) and not is_suppressed(f, lines)]
         return sorted(kept, key=lambda f: (f.span.start, f.code))
+
+    @staticmethod
+    def _reusable(previous: _Previous | None, current: Layout, settings: Settings) -> set[int]:
+        """The units whose findings from the previous analysis of the file still hold."""
+        if previous is None or previous.settings != settings:
+            return set()
+        if time.monotonic() - previous.full_at > FULL_ANALYSIS_EVERY_S:
+            return set()
+        return units_to_reuse(previous.layout, current)
 
     def describe(self, source: str, path: Path | None, position: tuple[int, int]) -> MemberInfo | None:
         """The catalogued torch member at ``position`` (1-based line, code-point column), if any."""
@@ -161,6 +211,7 @@ class Analyzer:
     def forget(self, path: Path) -> None:
         """Drop what was kept for one file (the CLI is done with it; imported modules stay cached)."""
         self._scripts.pop(path, None)
+        self._previous.pop(path, None)
         for trees in parser_cache.values():
             trees.pop(path, None)
             trees.pop(str(path), None)
@@ -296,7 +347,12 @@ def _name_at(module: Any, position: tuple[int, int]) -> Name | None:
     return None
 
 
+def candidate_start(candidate: MemberAccess | GradModeUse) -> Position:
+    """Where a candidate's member name starts."""
+    return (candidate.member if isinstance(candidate, MemberAccess) else candidate.name).start_pos
+
+
 def candidate_position(candidate: MemberAccess | GradModeUse) -> str:
     """``line:column`` of a candidate, for logs."""
-    line, column = (candidate.member if isinstance(candidate, MemberAccess) else candidate.name).start_pos
+    line, column = candidate_start(candidate)
     return f"{line}:{column + 1}"

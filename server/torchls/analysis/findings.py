@@ -7,7 +7,7 @@ turn them into other units.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 Position = tuple[int, int]
@@ -42,6 +42,10 @@ class Span:
     start: Position
     end: Position
 
+    def moved(self, lines: int) -> Span:
+        """The same span ``lines`` lines further down (up when negative)."""
+        return Span((self.start[0] + lines, self.start[1]), (self.end[0] + lines, self.end[1]))
+
 
 @dataclass(frozen=True)
 class Edit:
@@ -70,3 +74,12 @@ class Finding:
     message: str
     span: Span
     fix: Fix | None = None
+
+    def moved(self, lines: int) -> Finding:
+        """The same finding ``lines`` lines further down (its code moved by an edit above it)."""
+        if not lines:
+            return self
+        fix = self.fix
+        if fix is not None:
+            fix = replace(fix, edits=tuple(replace(edit, span=edit.span.moved(lines)) for edit in fix.edits))
+        return replace(self, span=self.span.moved(lines), fix=fix)
