@@ -11,6 +11,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from lsprotocol import types
+
+from torchls.lsp.server import create_server
+
 from .helpers import SERVER_COMMAND
 
 SOURCE = "import torch\nmodel = torch.nn.Linear(2, 2)\nmodel.eval\n"
@@ -183,3 +187,12 @@ def test_a_vanishing_client_leaves_no_process(tmp_path: Path) -> None:
         for pid in children
         if Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text()
     ]
+
+
+def test_handled_notifications_are_not_kept() -> None:
+    """pygls 2.1 keeps the future of every notification it runs through a generator handler
+    (``didChange`` on each keystroke); torchls's protocol lets them go once handled."""
+    protocol = create_server().protocol
+    for _ in range(3):
+        protocol._handle_notification(types.SET_TRACE, types.SetTraceParams(value=types.TraceValue.Off))
+    assert protocol._request_futures == {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 import uuid
@@ -65,11 +66,31 @@ class DocumentResult:
 
 
 class TorchlsProtocol(LanguageServerProtocol):
-    """pygls's protocol, answering requests whose parameters it cannot decode.
+    """pygls's protocol, answering requests whose parameters it cannot decode, and forgetting
+    notifications once handled.
 
     pygls raises InvalidParams while decoding, before it dispatches, so such a request got no
     response at all and the editor waited forever; JSON-RPC requires an error response.
+    pygls 2.1 also files the future of every notification it hands to a generator or async handler
+    (``didOpen``, ``didChange``, ...) under a fresh id and never removes it: ~1 KB per keystroke
+    for the life of the server.
     """
+
+    def _execute_handler(
+        self,
+        msg_id: Any,
+        handler: Any,
+        callback: Any,
+        args: Any = None,
+        kwargs: Any = None,
+    ) -> None:
+        if callback == self._check_handler_result:  # a notification: nobody will ever answer it
+            callback = functools.partial(self._notification_done, msg_id=msg_id)
+        super()._execute_handler(msg_id, handler, callback, args, kwargs)
+
+    def _notification_done(self, future: Any, *, msg_id: Any) -> None:
+        self._request_futures.pop(msg_id, None)
+        self._check_handler_result(future)
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         """Decode one message; for an undecodable request, send the error and skip it."""
@@ -680,6 +701,7 @@ async def _workspace_reports(
     finally:
         if token is not None:
             progress.end(token, types.WorkDoneProgressEnd(message=f"{len(reports)} files analysed"))
+            progress.tokens.pop(token, None)  # pygls keeps ended tokens forever
     return reports
 
 
@@ -721,4 +743,5 @@ async def _warm_up(ls: TorchlsServer) -> None:
     finally:
         if progress:
             ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="ready"))
+            ls.work_done_progress.tokens.pop(token, None)  # pygls keeps ended tokens forever
         ls.protocol.notify(STATUS_NOTIFICATION, {"state": "ready", **status})
