@@ -146,8 +146,8 @@ def test_worker_processes_give_the_same_report(tmp_path: Path) -> None:
     """``--jobs 2`` shares a big run between two processes; the report is the same, in the same order."""
     for n in range(40):
         shutil.copy(EXAMPLE, tmp_path / f"train_{n:02}.py")
-    serial = torchls("check", "--jobs", "1", "--format", "json", ".", cwd=tmp_path)
-    parallel = torchls("check", "--jobs", "2", "--format", "json", ".", cwd=tmp_path)
+    serial = torchls("check", "--no-cache", "--jobs", "1", "--format", "json", ".", cwd=tmp_path)
+    parallel = torchls("check", "--no-cache", "--jobs", "2", "--format", "json", ".", cwd=tmp_path)
     assert serial.returncode == parallel.returncode == 1
     assert len(json.loads(serial.stdout)) == 40 * len(seeded_bug_lines(EXAMPLE))
     assert parallel.stdout == serial.stdout

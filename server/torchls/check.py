@@ -18,6 +18,7 @@ from torchls.analysis.findings import Finding
 from torchls.analysis.fixes import applicable, apply_edits, syntax_error_count
 from torchls.analysis.notebook import join_cells
 from torchls.analysis.settings import Settings, load_config_file, load_settings
+from torchls.cache import ResultsCache
 from torchls.files import (
     FileError,
     Notebook,
@@ -85,14 +86,47 @@ def check_paths(
     fix: bool = False,
     diff: bool = False,
     jobs: int = 1,
+    cache: ResultsCache | None = None,
 ) -> CheckResult:
     """Analyse every Python file under ``paths``; with ``fix`` write safe fixes, with ``diff`` show them.
 
     With ``jobs`` > 1 and enough files, worker processes (each with its own jedi) share the files;
-    the result is the same, in the same order.
+    the result is the same, in the same order. With a ``cache``, files whose findings are known
+    (the file, what it imports and the environment unchanged) are not analysed again.
     """
     items = list(discover(paths, settings_for.excluded))
     files = [item for item in items if isinstance(item, Path)]
+    results: dict[Path, CheckResult] = {}
+    keys: dict[Path, str] = {}
+    if cache is not None and not (fix or diff):
+        for file in files:
+            key = _cache_key(cache, file, settings_for(file))
+            cached = cache.get(key) if key else None
+            if cached is not None:
+                results[file] = CheckResult(findings=[FileReport(file, cached)] if cached else [])
+            elif key:
+                keys[file] = key
+    to_check = [file for file in files if file not in results]
+    results.update(zip(to_check, _check_files(analyzer, to_check, settings_for, fix, diff, jobs), strict=True))
+    if cache is not None:
+        for file, key in keys.items():
+            if not results[file].errors:
+                cache.put(key, [finding for report in results[file].findings for finding in report.findings])
+    return _merged(results[item] if isinstance(item, Path) else item for item in items)
+
+
+def _cache_key(cache: ResultsCache, file: Path, settings: Settings) -> str | None:
+    if file.suffix != ".py":
+        return None
+    try:
+        return cache.key(file, read_source(file).text, settings)
+    except FileError:
+        return None
+
+
+def _check_files(
+    analyzer: Analyzer, files: list[Path], settings_for: SettingsProvider, fix: bool, diff: bool, jobs: int
+) -> list[CheckResult]:
     jobs = min(jobs, len(files) // MIN_FILES_PER_JOB)
     if jobs > 1:
         context = multiprocessing.get_context("spawn")  # a clean process: no copy of our jedi state
@@ -100,13 +134,10 @@ def check_paths(
         setup = (analyzer.environment.executable, root, settings_for.overrides, settings_for.config)
         try:
             with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=setup) as pool:
-                per_file = iter(pool.map(_check_in_worker, files, [fix] * len(files), [diff] * len(files), chunksize=4))
-                return _merged(next(per_file) if isinstance(item, Path) else item for item in items)
+                return list(pool.map(_check_in_worker, files, [fix] * len(files), [diff] * len(files), chunksize=4))
         except BrokenProcessPool:  # a worker died (killed, out of memory): do it all in this process
             log.warning("torchls: a worker process died; checking in one process")
-    return _merged(
-        check_file(analyzer, item, settings_for(item), fix, diff) if isinstance(item, Path) else item for item in items
-    )
+    return [check_file(analyzer, file, settings_for(file), fix, diff) for file in files]
 
 
 def _merged(parts: Iterable[CheckResult | FileError]) -> CheckResult:

@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--select", metavar="CODES", help="comma-separated rule codes or prefixes to enable")
     check.add_argument("--ignore", metavar="CODES", help="comma-separated rule codes or prefixes to disable")
     check.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="analyse every file again, neither reading nor writing the results cache (~/.cache/torchls)",
+    )
+    check.add_argument(
         "--jobs",
         "-j",
         type=int,
@@ -127,6 +132,7 @@ def _check(args: argparse.Namespace) -> int:
     from torchls.analysis.engine import Analyzer
     from torchls.analysis.environment import InterpreterError, find_environment
     from torchls.analysis.settings import SettingsError
+    from torchls.cache import ResultsCache
     from torchls.check import SettingsProvider, check_paths
     from torchls.output import format_github, format_json, format_sarif, format_statistics, format_text
 
@@ -145,7 +151,8 @@ def _check(args: argparse.Namespace) -> int:
                 f"torchls: {analyzer.torch_note}. For full types, pass your project's interpreter with --python.",
                 file=sys.stderr,
             )
-        result = check_paths(analyzer, args.paths, provider, fix=args.fix, diff=args.diff, jobs=args.jobs)
+        cache = None if args.no_cache else ResultsCache(analyzer)
+        result = check_paths(analyzer, args.paths, provider, args.fix, args.diff, args.jobs, cache)
     except SettingsError as error:
         print(f"torchls: {error}", file=sys.stderr)
         return EXIT_ERROR

@@ -6,8 +6,10 @@ of used names gives them without walking the tree.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
 from parso.python.tree import Module, Name
 from parso.tree import BaseNode, NodeOrLeaf
@@ -91,6 +93,23 @@ def member_accesses(module: Module, names: frozenset[str]) -> Iterator[MemberAcc
 
 
 GRAD_MODE_NAMES = frozenset({"no_grad", "enable_grad", "inference_mode"})
+
+
+def may_hold_candidates(source: str, names: frozenset[str]) -> bool:
+    """False only when ``source`` cannot hold a candidate.
+
+    That is: no ``.name`` for any of ``names`` and no grad-mode name anywhere. A text search, far
+    cheaper than parsing and inferring a file.
+    """
+    return _candidate_pattern(names).search(source) is not None
+
+
+@cache
+def _candidate_pattern(names: frozenset[str]) -> re.Pattern[str]:
+    members = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+    grad_modes = "|".join(sorted(GRAD_MODE_NAMES))
+    # Between `.` and the name Python allows whitespace, line continuations and, in brackets, comments.
+    return re.compile(rf"\.(?:\s|\\|#[^\n]*)*(?:{members})\b|\b(?:{grad_modes})\b")
 
 
 def grad_mode_uses(module: Module) -> Iterator[GradModeUse]:

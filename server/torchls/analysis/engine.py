@@ -22,7 +22,14 @@ from jedi.api.exceptions import InternalError
 from parso.cache import parser_cache
 from parso.python.tree import Name
 
-from torchls.analysis.candidates import GRAD_MODE_NAMES, GradModeUse, MemberAccess, grad_mode_uses, member_accesses
+from torchls.analysis.candidates import (
+    GRAD_MODE_NAMES,
+    GradModeUse,
+    MemberAccess,
+    grad_mode_uses,
+    may_hold_candidates,
+    member_accesses,
+)
 from torchls.analysis.catalog import Catalog, GradModeClass, Member, load_catalog
 from torchls.analysis.environment import torch_location
 from torchls.analysis.fallback import stub_directory
@@ -124,6 +131,9 @@ class Analyzer:
         return findings
 
     def _analyze(self, source: str, path: Path | None, settings: Settings) -> list[Finding]:
+        if not may_hold_candidates(source, self.catalog.member_names):
+            self._previous.pop(path, None)
+            return []
         _keep_parse_trees_alive()
         script = self._script(source, path)
         resolver = Resolver(script, self.catalog)

@@ -1,0 +1,92 @@
+"""``torchls check``'s results cache, and the text pre-filter: faster, never different.
+
+The cache lives in ``$XDG_CACHE_HOME/torchls/check``; each test gives it a fresh one (jedi's own
+cache moves along, so the first run of each test parses torch's stubs again).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from torchls.analysis.candidates import may_hold_candidates
+from torchls.analysis.engine import Analyzer
+
+from .golden import fixture_files
+from .test_cli import ENV
+
+MODELS = "from torch import nn\n\n\nclass Net(nn.Module):\n    pass\n"
+NOT_A_MODULE = "class Net:\n    def eval(self) -> None: ...\n"
+TRAIN = "from models import Net\n\nnet = Net()\nnet.eval\n"
+
+
+def check(folder: Path, cache: Path, *args: str) -> list[dict[str, object]]:
+    result = subprocess.run(
+        [sys.executable, "-m", "torchls", "check", "--format", "json", *args, "."],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env={**ENV, "XDG_CACHE_HOME": str(cache)},
+        timeout=600,
+    )
+    assert result.returncode in (0, 1), result.stderr
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "models.py").write_text(MODELS)
+    (folder / "train.py").write_text(TRAIN)
+    return folder
+
+
+def cache_entries(cache: Path) -> list[Path]:
+    return sorted((cache / "torchls" / "check").rglob("*.json"))
+
+
+def test_cached_results_are_served_and_follow_imported_files(project: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = check(project, cache)
+    assert [(f["path"], f["line"]) for f in first] == [("train.py", 4)]
+    entries = cache_entries(cache)
+    assert len(entries) == 2  # models.py (no findings) and train.py
+
+    # A hit is served from the entry, not analysed again: an edited entry shows in the report.
+    for entry in entries:
+        raw = json.loads(entry.read_text())
+        if raw:
+            raw[0]["message"] = "served from the cache"
+            entry.write_text(json.dumps(raw))
+    assert [f["message"] for f in check(project, cache)] == ["served from the cache"]
+    assert [f["message"] for f in check(project, cache, "--no-cache")] == [first[0]["message"]]
+
+    # train.py is unchanged, but the file it imports changed: its entry no longer applies.
+    (project / "models.py").write_text(NOT_A_MODULE)
+    assert check(project, cache) == []
+    (project / "models.py").write_text(MODELS)
+    assert [f["message"] for f in check(project, cache)] == ["served from the cache"]
+    # Other settings: another key.
+    assert check(project, cache, "--ignore", "TL001") == []
+
+
+def test_no_cache_neither_reads_nor_writes(project: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    assert len(check(project, cache, "--no-cache")) == 1
+    assert cache_entries(cache) == []
+
+
+def test_prefilter_keeps_every_file_with_a_finding(analyzer: Analyzer) -> None:
+    names = analyzer.catalog.member_names
+    for path in fixture_files():
+        source = path.read_text(encoding="utf-8")
+        for finding in analyzer.analyze(source, path):
+            line = source.splitlines()[finding.span.start[0] - 1]
+            assert may_hold_candidates(line, names), line
+    assert not may_hold_candidates("import torch\nx = torch.zeros(2)\nprint(len(x))\n", names)
+    assert analyzer.analyze("import os\nprint(os.sep)\n") == []
