@@ -131,17 +131,16 @@ class Analyzer:
         return findings
 
     def _analyze(self, source: str, path: Path | None, settings: Settings) -> list[Finding]:
+        previous = self._previous.pop(path, None)
+        if previous is None or previous.source != source:
+            self._previous.clear()  # an edit here can change what other files' units infer
         if not may_hold_candidates(source, self.catalog.member_names):
-            self._previous.pop(path, None)
             return []
         _keep_parse_trees_alive()
         script = self._script(source, path)
         resolver = Resolver(script, self.catalog)
         module = script._module_node
         current = layout(module, source)
-        previous = self._previous.pop(path, None)
-        if previous is None or previous.source != source:
-            self._previous.clear()  # an edit here can change what other files' units infer
         reused = self._reusable(previous, current, settings)
         findings: list[Finding] = []
         if previous is not None:
