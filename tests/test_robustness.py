@@ -10,7 +10,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from torchls.analysis import engine
 from torchls.analysis.engine import Analyzer
+from torchls.analysis.environment import find_environment
 
 from .test_cli import ENV, EXAMPLE, torchls
 from .training_module import training_module
@@ -103,3 +107,19 @@ def test_fix_keeps_line_endings_and_permissions(tmp_path: Path) -> None:
     assert path.read_bytes() == source.replace("model.eval", "model.eval()").encode()
     assert path.stat().st_mode & 0o7777 == 0o751
     assert [p.name for p in tmp_path.iterdir()] == ["crlf.py"]  # no temporary file left behind
+
+
+def test_environment_process_is_renewed_on_schedule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """jedi's helper process grows a little with every analysis: a fresh one starts every so often,
+    and the results stay the same."""
+    monkeypatch.setattr(engine, "ENVIRONMENT_PROCESS_ANALYSES", 3)
+    environment = find_environment(sys.executable)
+    fresh = Analyzer(environment, project_root=tmp_path)
+    path = tmp_path / "m.py"
+    pids = set()
+    for step in range(7):
+        source = BUG + f"x{step} = 1\n"
+        assert [f.span.start for f in fresh.analyze(source, path)] == [(3, 6)]
+        pids.add(environment._subprocess._get_process().pid)  # type: ignore[attr-defined]
+    assert fresh.stats["environment renewals"] == 2
+    assert len(pids) == 3

@@ -51,6 +51,9 @@ TIME_BUDGET_S = float(os.environ.get("TORCHLS_TIME_BUDGET", "20"))  # per analys
 # Reused findings rest on the files a unit imports staying as they were; files changed outside the
 # editor are not announced, so the whole file is analysed again at least this often while editing.
 FULL_ANALYSIS_EVERY_S = 30.0
+# jedi's helper process grows by about a kilobyte per analysis (its memory is its own, out of our
+# reach): a fresh one is started after this many analyses, a second's pause every few hours of typing.
+ENVIRONMENT_PROCESS_ANALYSES = 5000
 # One receiver taking longer means jedi's environment process hangs: it is killed, and restarted.
 HANG_TIMEOUT_S = float(os.environ.get("TORCHLS_HANG_TIMEOUT", "60"))
 
@@ -104,6 +107,7 @@ class Analyzer:
         self.stats: Counter[str] = Counter()
         self.time_budget_s = TIME_BUDGET_S
         self._environment_crashed = False
+        self._analyses = 0
         self._candidate_started: float | None = None
         threading.Thread(target=self._watch_for_hangs, name="torchls-watchdog", daemon=True).start()
 
@@ -120,6 +124,9 @@ class Analyzer:
         If jedi's environment process crashes (or hangs and is killed) meanwhile, jedi starts a new
         one for a new Script: the analysis runs once more, so results stay complete.
         """
+        self._analyses += 1
+        if self._analyses % ENVIRONMENT_PROCESS_ANALYSES == 0:
+            self._renew_environment_process()
         self._environment_crashed = False
         findings = self._analyze(source, path, settings or Settings())
         if self._environment_crashed:
@@ -257,6 +264,14 @@ class Analyzer:
             return None
         finally:
             self._candidate_started = None
+
+    def _renew_environment_process(self) -> None:
+        """Stop jedi's helper process; jedi starts a new one for the next Script."""
+        subprocess = getattr(self.environment, "_subprocess", None)
+        if subprocess is not None and not subprocess.is_crashed:
+            subprocess._kill()
+        self._scripts.clear()  # their inference states belong to the old process
+        self.stats["environment renewals"] += 1
 
     def _watch_for_hangs(self) -> None:
         """Kill jedi's environment process when one receiver takes longer than ``HANG_TIMEOUT_S``."""
