@@ -29,6 +29,7 @@ from torchls.analysis.candidates import (
     grad_mode_uses,
     may_hold_candidates,
     member_accesses,
+    used_names,
 )
 from torchls.analysis.catalog import Catalog, GradModeClass, Member, load_catalog
 from torchls.analysis.environment import torch_location
@@ -156,13 +157,15 @@ class Analyzer:
                 findings += [finding.moved(moved) for finding in previous.findings.get(index, [])]
         self.stats["units reused"] += len(reused)
 
+        used = used_names(module, frozenset(current.units[index].start for index in reused))
+
         def analysed(candidate: MemberAccess | GradModeUse) -> bool:
             return current.unit_at(candidate_start(candidate)) not in reused
 
         deadline = time.monotonic() + self.time_budget_s
         complete = True
         if settings.enabled(missing_call.CODE) or settings.enabled(not_callable.CODE):
-            for access in filter(analysed, member_accesses(module, self.catalog.member_names)):
+            for access in filter(analysed, member_accesses(used, self.catalog.member_names)):
                 if time.monotonic() > deadline:
                     log.warning(
                         "torchls: %s: time budget of %.0f s spent; results are partial", path, self.time_budget_s
@@ -174,7 +177,7 @@ class Analyzer:
                 if finding is not None:
                     findings.append(finding)
         if settings.enabled(missing_call.CODE):
-            for use in filter(analysed, grad_mode_uses(module)):
+            for use in filter(analysed, grad_mode_uses(used)):
                 finding = self._guarded(self._check_grad_mode, use, resolver, settings)
                 if finding is not None:
                     findings.append(finding)
@@ -207,7 +210,7 @@ class Analyzer:
             return None
         resolver = Resolver(script, self.catalog)
         if leaf.value in GRAD_MODE_NAMES:
-            for use in grad_mode_uses(script._module_node):
+            for use in grad_mode_uses(script._module_node.get_used_names()):
                 if use.name is leaf:
                     grad_class = self._grad_mode_class(use, resolver)
                     if grad_class:

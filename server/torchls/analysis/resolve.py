@@ -22,6 +22,7 @@ from jedi.inference.context import CompForContext
 from jedi.inference.syntax_tree import infer_trailer
 from parso.tree import BaseNode, NodeOrLeaf
 
+from torchls.analysis.candidates import used_names
 from torchls.analysis.catalog import ROOT_TITLES, Catalog, Member
 
 _COMP_FOR = ("comp_for", "sync_comp_for")
@@ -373,9 +374,7 @@ def _self_assignments(function: BaseNode) -> list[str]:
         return []
     self_name = params[0].name.value
     names = []
-    for leaf in function.get_root_node().get_used_names().get(self_name, []):  # type: ignore[attr-defined]
-        if not (function.start_pos <= leaf.start_pos < function.end_pos):
-            continue
+    for leaf in used_names(function).get(self_name, []):
         expr = leaf.parent
         if expr is None or expr.type != "atom_expr" or len(expr.children) != 2:
             continue
