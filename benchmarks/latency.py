@@ -15,6 +15,7 @@ subprocesses. It prints a table; it is a measurement, not a test.
 from __future__ import annotations
 
 import argparse
+import ast
 import asyncio
 import statistics
 import sys
@@ -96,11 +97,11 @@ class Session:
         )
         return await self.wait(path.as_uri(), 1) - start
 
-    async def edit(self, path: Path, line: int, version: int) -> float:
+    async def edit(self, path: Path, line: int, indent: str, version: int) -> float:
         """Seconds from a one-line insertion to the diagnostics of that version."""
         change = types.TextDocumentContentChangePartial(
             range=types.Range(types.Position(line, 0), types.Position(line, 0)),
-            text=f"    marker_{version} = {version}\n",
+            text=f"{indent}marker_{version} = {version}\n",
         )
         start = time.perf_counter()
         self.client.text_document_did_change(
@@ -131,22 +132,21 @@ class Session:
         await self.client.stop()
 
 
-def edit_line(path: Path) -> int:
-    """A line in the middle of a function body near the middle of the file."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    middle = len(lines) // 2
-    for offset in range(len(lines)):
-        for n in (middle + offset, middle - offset):
-            if (
-                0 < n < len(lines)
-                and lines[n].startswith("    ")
-                and lines[n - 1].startswith("    ")
-                and lines[n].strip()
-            ):
-                indent = len(lines[n]) - len(lines[n].lstrip())
-                if indent == 4 and not lines[n].lstrip().startswith(("def ", "@", "class ")):
-                    return n
-    return middle
+def edit_line(path: Path) -> tuple[int, str]:
+    """A statement in the middle of the body of the function nearest the middle of the file: its
+    0-based line and its indentation (where a one-line insertion keeps the code valid)."""
+    source = path.read_text(encoding="utf-8")
+    middle = len(source.splitlines()) // 2
+    functions = [
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and len(node.body) > 2
+    ]
+    function = min(functions, key=lambda f: abs((f.lineno + (f.end_lineno or f.lineno)) // 2 - middle))
+    # Not before a decorated definition: its line number is the `def`'s, after the decorators.
+    plain = [s for s in function.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+    statement = plain[len(plain) // 2]
+    return statement.lineno - 1, " " * statement.col_offset
 
 
 async def measure(name: str, files: list[Path], edits: int, folder: Path) -> list[dict[str, object]]:
@@ -156,8 +156,8 @@ async def measure(name: str, files: list[Path], edits: int, folder: Path) -> lis
     rows: list[dict[str, object]] = []
     for path in files:
         first = await session.open(path)
-        line = edit_line(path)
-        timings = sorted([await session.edit(path, line, version) for version in range(2, edits + 2)])
+        line, indent = edit_line(path)
+        timings = sorted([await session.edit(path, line, indent, version) for version in range(2, edits + 2)])
         rows.append(
             {
                 "server": name,

@@ -52,6 +52,18 @@ def other():
     net = Net()
     net.fc.train
     return net
+
+
+make = build
+
+
+def via_alias():
+    made = make()
+    made.eval
+
+
+def with_default(net=wrap()):
+    net.train
 """
 
 SNIPPETS = [
@@ -69,6 +81,8 @@ SNIPPETS = [
     "pass",
     "global model",
     "def helper(): return Net()",
+    "make = wrap",
+    "self.fc.weight.data = 1",
     "",
     "# a comment",
     "(",
@@ -96,7 +110,7 @@ def analyzers(analyzer: Analyzer, tmp_path: Path) -> tuple[Analyzer, Analyzer]:
     return incremental, whole
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", range(6))
 def test_random_edits_give_the_findings_of_a_whole_analysis(
     analyzers: tuple[Analyzer, Analyzer], tmp_path: Path, seed: int
 ) -> None:
@@ -131,3 +145,24 @@ def test_an_edit_in_one_function_reanalyses_only_what_depends_on_it(
     reanalysed = incremental.stats["candidates"] - candidates
     assert 0 < reanalysed < candidates / 4, (reanalysed, candidates)
     assert incremental.stats["units reused"] >= 100  # of its 114 functions and methods
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        ("    return Net()\n\n\ndef wrap", "    return [1]\n\n\ndef wrap"),  # `make = build` at module level
+        ("        self.fc = nn.Linear(4, 4)", "        self.fc = None"),  # an attribute other code reads
+        ("        return self.fc(x)", "        return 3"),  # forward: reached by calling the module
+    ],
+)
+def test_edits_reaching_other_code_without_its_name(
+    analyzers: tuple[Analyzer, Analyzer], tmp_path: Path, before: str, after: str
+) -> None:
+    incremental, whole = analyzers
+    path = tmp_path / "train.py"
+    assert before in SOURCE
+    edited = SOURCE.replace(before, after)
+    first = incremental.analyze(SOURCE, path)
+    findings = incremental.analyze(edited, path)
+    assert render(findings) == render(whole.analyze(edited, path))
+    assert len(findings) < len(first)

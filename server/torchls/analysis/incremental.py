@@ -9,9 +9,10 @@ its name or an attribute it may assign (``self.fc = ...``; the inferred type of 
 attribute comes from the body that defines it). Every other unit keeps its findings, moved by the
 lines the edit added or removed above it.
 
-The whole file is analysed again when the skeleton changed, when the skeleton itself uses a changed
-unit's names (``make = build``; a decorator), or when a changed unit is reached without being named:
-``forward`` (calling a module runs it), dunder methods other than ``__init__``, ``global``.
+When the skeleton uses a changed unit's names (``make = build``; a decorator), what the skeleton binds
+may change too: the units using those names are analysed again. The whole file is analysed again
+when the skeleton changed, or when a changed unit is reached without being named: ``forward``
+(calling a module runs it), dunder methods other than ``__init__``, ``global`` and ``nonlocal``.
 
 Names are found in the text, words in strings and comments included: more dependencies than the
 code has, never fewer, and cheap enough for every keystroke on a 5,000-line file.
@@ -21,19 +22,21 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections import Counter
 from dataclasses import dataclass
 
 from parso.python.tree import Module
 from parso.tree import BaseNode
 from parso.utils import split_lines
 
+from torchls.analysis.candidates import used_names
 from torchls.analysis.findings import Position
 
 # Where units are looked for: the module, and class bodies (through decorators and `async`).
 _CONTAINERS = ("file_input", "classdef", "decorated", "async_stmt", "async_funcdef")
 IMPLICIT = ("forward",)  # reached by calling the module, not by name
 WORD = re.compile(r"[^\W\d]\w*")
+# A `global` or `nonlocal` statement (or the word in a string: cheap and safe) rebinds outer names.
+SCOPE_STATEMENT = re.compile(r"\b(?:global|nonlocal)\b")
 # `.name` as an assignment target: `x.name =`, `x.name +=`, `x.name: T =`, `x.name, y = ...`.
 # (A colon ending a line is a block's: `if x.ready:`.)
 ASSIGNED_ATTRIBUTE = re.compile(
@@ -58,7 +61,8 @@ class Layout:
     """A file cut into its skeleton and its units."""
 
     skeleton: str
-    skeleton_used: frozenset[str]
+    skeleton_used: frozenset[str]  # names the skeleton reads (not those it only defines)
+    skeleton_defined: frozenset[str]  # names the skeleton binds (module and class attributes, ...)
     units: tuple[Unit, ...]
     starts: tuple[Position, ...]
 
@@ -88,13 +92,19 @@ def layout(module: Module, source: str) -> Layout:
         start = offset(body.start_pos)
         pieces += [source[end:start], f"\0{index}"]
         end = offset(body.end_pos)
-        units.append(_unit(funcdef.children[1].value, source[start:end], body.start_pos, body.end_pos))  # type: ignore[attr-defined]
+        header = source[offset(funcdef.start_pos) : start]  # its parameters' annotations and defaults count
+        units.append(_unit(funcdef.children[1].value, header, source[start:end], body.start_pos, body.end_pos))  # type: ignore[attr-defined]
     pieces.append(source[end:])
-    skeleton = "".join(pieces)
-    words = Counter(WORD.findall(skeleton))
-    headers = Counter(funcdef.children[1].value for funcdef in funcdefs)  # type: ignore[attr-defined]
-    skeleton_used = frozenset(word for word, count in words.items() if count > headers[word])
-    return Layout(skeleton, skeleton_used, tuple(units), tuple(unit.start for unit in units))
+    used: set[str] = set()
+    defined: set[str] = set()
+    for name, leaves in used_names(module, frozenset(unit.start for unit in units)).items():
+        for leaf in leaves:
+            if not leaf.is_definition():
+                used.add(name)
+            elif leaf.search_ancestor("import_name", "import_from", "param") is None:
+                defined.add(name)  # imports and parameters do not depend on any unit
+    units_tuple = tuple(units)
+    return Layout("".join(pieces), frozenset(used), frozenset(defined), units_tuple, tuple(u.start for u in units))
 
 
 def _collect(node: BaseNode, funcdefs: list[BaseNode]) -> None:
@@ -105,15 +115,15 @@ def _collect(node: BaseNode, funcdefs: list[BaseNode]) -> None:
             _collect(child, funcdefs)  # type: ignore[arg-type]
 
 
-def _unit(name: str, code: str, start: Position, end: Position) -> Unit:
+def _unit(name: str, header: str, code: str, start: Position, end: Position) -> Unit:
     dunder = name.startswith("__") and name.endswith("__") and name != "__init__"
     return Unit(
         body=code,
         start=start,
         end=end,
         names=frozenset({name, *ASSIGNED_ATTRIBUTE.findall(code)}),
-        used=frozenset(WORD.findall(code)),
-        implicit=name in IMPLICIT or dunder or "global" in code or "nonlocal" in code,
+        used=frozenset(WORD.findall(header + code)),
+        implicit=name in IMPLICIT or dunder or SCOPE_STATEMENT.search(code) is not None,
     )
 
 
@@ -130,9 +140,11 @@ def units_to_reuse(previous: Layout, current: Layout) -> set[int]:
         index = pending.pop()
         old, new = previous.units[index], current.units[index]
         unit_names = old.names | new.names
-        if old.implicit or new.implicit or unit_names & (current.skeleton_used | previous.skeleton_used):
+        if old.implicit or new.implicit:
             return set()
         names |= unit_names
+        if unit_names & current.skeleton_used:  # `make = build`: what the skeleton binds may change
+            names |= current.skeleton_defined
         for other_index, other in enumerate(current.units):
             if other_index not in affected and other.used & names:
                 affected.add(other_index)
