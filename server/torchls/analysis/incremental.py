@@ -97,14 +97,14 @@ def layout(module: Module, source: str) -> Layout:
     pieces.append(source[end:])
     used: set[str] = set()
     defined: set[str] = set()
-    for name, leaves in used_names(module, frozenset(unit.start for unit in units)).items():
+    for name, leaves in used_names(module, frozenset(unit.start for unit in units)).items():  # the skeleton's
         for leaf in leaves:
             if not leaf.is_definition():
                 used.add(name)
             elif leaf.search_ancestor("import_name", "import_from", "param") is None:
                 defined.add(name)  # imports and parameters do not depend on any unit
-    units_tuple = tuple(units)
-    return Layout("".join(pieces), frozenset(used), frozenset(defined), units_tuple, tuple(u.start for u in units))
+    starts = tuple(unit.start for unit in units)
+    return Layout("".join(pieces), frozenset(used), frozenset(defined), tuple(units), starts)
 
 
 def _collect(node: BaseNode, funcdefs: list[BaseNode]) -> None:
