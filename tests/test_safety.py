@@ -4,14 +4,18 @@ file when imported (or run) must not create it, from the CLI or from the server.
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from torchls.analysis.engine import Analyzer
+from torchls.analysis.environment import find_environment
+
 from .lsp.helpers import SERVER_COMMAND, wait_for_diagnostics
-from .test_cli import torchls
+from .test_cli import EXAMPLE, torchls
 
 
 def booby_trapped_workspace(folder: Path) -> Path:
@@ -56,3 +60,16 @@ async def test_server_never_runs_workspace_code(client: LanguageClient, tmp_path
     assert hover is not None
     await asyncio.sleep(0.5)
     assert not marker.exists()
+
+
+def test_jedi_helper_never_imports_torch(tmp_path: Path) -> None:
+    """torch's compiled modules are read from its stubs: no torch library is loaded into jedi's
+    helper process (where importing ``torch._C`` would run torch's ``__init__``)."""
+    environment = find_environment(sys.executable)
+    analyzer = Analyzer(environment, project_root=tmp_path)
+    source = EXAMPLE.read_text(encoding="utf-8")
+    assert len(analyzer.analyze(source, tmp_path / "train.py")) == 10
+    pid = environment._subprocess._get_process().pid  # type: ignore[attr-defined]
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    assert "libc" in maps  # the check can see libraries at all
+    assert "libtorch" not in maps and "/torch/" not in maps
