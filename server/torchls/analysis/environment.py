@@ -4,8 +4,9 @@ Order: an explicit interpreter (``--python`` / the editor's ``python`` setting),
 ``VIRTUAL_ENV``, ``CONDA_PREFIX``, then a virtualenv named ``.venv``, ``venv`` or ``env`` in the
 project's root folder, and finally the interpreter torchls runs in. jedi runs that interpreter in
 a subprocess to inspect compiled modules (not torch's, which are read from torch's stubs: see
-engine.py); the user's own code is only parsed, never imported. (Running a project's own virtualenv trusts that project, as running its tests
-would: editors ask for that trust first, e.g. VS Code's Restricted Mode.)
+engine.py); the user's own code is only parsed, never imported. (Running a project's own
+virtualenv trusts that project, as running its tests would: editors ask for that trust first,
+e.g. VS Code's Restricted Mode.)
 """
 
 from __future__ import annotations
