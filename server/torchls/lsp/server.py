@@ -182,7 +182,7 @@ class TorchlsServer(LanguageServer):
                 f" torchls: {analyzer.torch_note}. For full types, set torchls's `python` setting to your"
                 " project's interpreter."
             )
-        return self.analyzers[folder], problem.strip() if problem else None
+        return analyzer, problem.strip() if problem else None
 
     # Analysis -------------------------------------------------------------------------------
 
