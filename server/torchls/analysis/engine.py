@@ -6,8 +6,10 @@ source text → candidates (parso, via jedi's parse) → receiver types (jedi + 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
+import re
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -32,7 +34,7 @@ from torchls.analysis.candidates import (
     member_accesses,
     used_names,
 )
-from torchls.analysis.catalog import Catalog, GradModeClass, Member, load_catalog
+from torchls.analysis.catalog import ROOT_TITLES, Catalog, GradModeClass, Member, load_catalog
 from torchls.analysis.environment import torch_location
 from torchls.analysis.fallback import stub_directory
 from torchls.analysis.findings import Finding, Position, Span
@@ -41,10 +43,11 @@ from torchls.analysis.resolve import Resolver, TorchObject
 from torchls.analysis.rules import missing_call, not_callable
 from torchls.analysis.settings import Settings
 from torchls.analysis.suppressions import is_suppressed
-from torchls.analysis.usage import classify
+from torchls.analysis.usage import GRAD_CLIPPERS, Usage, UsageKind, classify
 
 log = logging.getLogger(__name__)
 C = TypeVar("C", MemberAccess, GradModeUse)
+IMPORTS_TORCH = re.compile(r"^[ \t]*(?:import|from)[ \t]+torch\b", re.MULTILINE)
 SCRIPTS_KEPT = 8  # files with a kept Script
 # A kept Script serves hover and fix-all on the same text; jedi's memo caches in it grow with every
 # query (they key on context objects created per query), so it is retired after this many uses.
@@ -96,6 +99,14 @@ class _Previous:
 
 
 @dataclass(frozen=True)
+class _Receiver:
+    """What an access's receiver has under the member's name, and how the receiver is known."""
+
+    members: list[tuple[Member, str | None]]  # per possible class: torch's member, the user's override
+    how: str = ""  # a sentence for the message when no type says it (evidence, call sites)
+
+
+@dataclass(frozen=True)
 class MemberInfo:
     """What a catalogued member under the cursor is, for hover."""
 
@@ -127,6 +138,7 @@ class Analyzer:
         self.stats: Counter[str] = Counter()
         self.time_budget_s = TIME_BUDGET_S
         self._environment_crashed = False
+        self._imports_torch = False  # of the file under analysis
         self._analyses = 0
         self._candidate_started: float | None = None
         threading.Thread(target=self._watch_for_hangs, name="torchls-watchdog", daemon=True).start()
@@ -167,6 +179,7 @@ class Analyzer:
         script = self._script(source, path)
         resolver = Resolver(script, self.catalog)
         module = script._module_node
+        self._imports_torch = IMPORTS_TORCH.search(source) is not None
         current = layout(module, source)
         reused = self._reusable(previous, current, settings)
         findings: list[Finding] = []
@@ -314,33 +327,49 @@ class Analyzer:
         if access.call_trailer is not None:
             if not settings.enabled(not_callable.CODE) or not self.catalog.is_data_name(access.name):
                 return None
-            members = self._members(access, resolver, want_method=False)
-            return not_callable.check_call(access, members[0][0]) if members else None
-        if not settings.enabled(missing_call.CODE):
-            return None
-        usage = classify(access, self.catalog.optimizer_classes)
-        if usage is None:
-            return None
-        members = self._members(access, resolver, want_method=True)
-        if not members:
-            return None
-        overridden = any(override == "method" for _, override in members)
-        return missing_call.check_access(access, usage, members[0][0], overridden)
+            receiver = self._receiver(access, resolver, None)
+            if receiver is None:
+                return None
+            finding = not_callable.check_call(access, receiver.members[0][0])
+        else:
+            if not settings.enabled(missing_call.CODE):
+                return None
+            usage = classify(access, self.catalog.optimizer_classes)
+            if usage is None:
+                return None
+            receiver = self._receiver(access, resolver, usage)
+            if receiver is None:
+                return None
+            members = receiver.members
+            if usage.kind == UsageKind.ATTRIBUTE and not all(
+                missing_call.call_gives(self.catalog, m, usage.detail) for m, _ in members
+            ):
+                return None  # calling it would not give that attribute either: another mistake
+            effects = {missing_call.statement_effect(m, access.receiver_text, False) for m, _ in members}
+            overridden = len(effects) > 1 or any(override == "method" for _, override in members)
+            finding = missing_call.check_access(access, usage, members[0][0], overridden)
+        if finding is None or not receiver.how:
+            return finding
+        return dataclasses.replace(finding, message=f"{finding.message} {receiver.how}")
 
-    def _members(
-        self, access: MemberAccess, resolver: Resolver, want_method: bool
-    ) -> list[tuple[Member, str | None]] | None:
-        """The member on every possible receiver, if each is torch's and of the wanted kind."""
+    def _receiver(self, access: MemberAccess, resolver: Resolver, usage: Usage | None) -> _Receiver | None:
+        """The member on every possible receiver, if each is torch's and of the wanted kind.
+
+        ``usage`` is None for a call (TL002 wants data), else the context of an uncalled method.
+        """
+        want_method = usage is not None
         if not any(
             (m := members.get(access.name)) is not None and m.is_method == want_method
             for members in self.catalog.members.values()
         ):
             return None
-        objects = resolver.torch_objects(access.receiver_nodes)
+        objects = resolver.torch_objects(access.receiver_nodes, access.expr.children[access.index])
         self.stats["candidates"] += 1
         self.stats["torch receivers" if objects else "other or unknown receivers"] += 1
-        if not objects:
+        if objects is None:
             return None
+        if not objects:
+            return self._receiver_unknown(access, usage) if usage is not None else None
         result = []
         for obj in objects:
             member = self.catalog.member(obj.root, access.name)
@@ -348,9 +377,31 @@ class Analyzer:
                 return None
             override = resolver.override(obj, access.name)
             if override == "data" or (override and not want_method):
-                return None  # the user's class defines the name itself
+                return None  # the user's own class defines the name itself
             result.append((member, override))
-        return result
+        if len({member.bound_type for member, _ in result}) > 1:
+            return None  # the messages quote the exact error, which differs
+        return _Receiver(result, _how_known(objects, access.name, self.catalog))
+
+    def _receiver_unknown(self, access: MemberAccess, usage: Usage) -> _Receiver | None:
+        """A receiver nothing is known of, where the use is wrong on whatever has a method of that name.
+
+        Only in a file that imports torch, only for uses that are wrong for any method (a bare statement,
+        an attribute no method has) or that hand the method to a torch API that wants the result.
+        """
+        if not self._imports_torch or not _certain_whatever_receiver(usage, self.catalog.optimizer_classes):
+            return None
+        members: list[tuple[Member, str | None]] = [
+            (m, None) for members in self.catalog.members.values() if (m := members.get(access.name))
+        ]
+        if not members or not all(m.is_method for m, _ in members) or len({m.bound_type for m, _ in members}) > 1:
+            return None
+        titles = ", ".join(f"`{ROOT_TITLES[m.root]}`" for m, _ in members)
+        how = (
+            f"(The type of `{access.receiver_text}` is not known here, but `{access.name}` is a method on every torch"
+            f" class that has it: {titles}.)"
+        )
+        return _Receiver(members, how)
 
     def _check_grad_mode(self, use: GradModeUse, resolver: Resolver, settings: Settings) -> Finding | None:
         grad_class = self._grad_mode_class(use, resolver)
@@ -361,6 +412,41 @@ class Analyzer:
         if len(names) != 1:
             return None
         return self.catalog.grad_mode_classes.get(names.pop())
+
+
+def _certain_whatever_receiver(usage: Usage, optimizers: frozenset[str]) -> bool:
+    """True for uses of ``x.method`` that are wrong whatever ``x`` is, as long as it is a method."""
+    if usage.kind in (UsageKind.STATEMENT, UsageKind.SAVED, UsageKind.LOADED, UsageKind.PARAM_GROUP):
+        return True
+    if usage.kind == UsageKind.ATTRIBUTE:
+        return True
+    consumer = usage.detail.strip("`")
+    return usage.kind == UsageKind.ITERATED and (consumer in optimizers or consumer in GRAD_CLIPPERS)
+
+
+def _how_known(objects: list[TorchObject], member: str, catalog: Catalog) -> str:
+    """The sentence that says how a receiver nobody typed is known, or "" when a type says it."""
+    obj = objects[0]
+    if obj.evidence is not None:
+        titles = " or ".join(dict.fromkeys(ROOT_TITLES[o.root] for o in objects))
+        return f"(`{obj.receiver}` is used as a {titles} on {_lines(obj.evidence.lines(but=member))}.)"
+    if obj.call_lines:
+        names = " or ".join(dict.fromkeys(f"`{_title(o, catalog)}`" for o in objects))
+        calls = "the call" if len(obj.call_lines) == 1 else "the calls"
+        return f"(`{obj.receiver}` is a {names} at {calls} on {_lines(list(obj.call_lines))}.)"
+    return ""
+
+
+def _lines(lines: list[int]) -> str:
+    """``line 4`` or ``lines 4, 9 and 12``."""
+    if len(lines) == 1:
+        return f"line {lines[0]}"
+    return "lines " + ", ".join(map(str, lines[:-1])) + f" and {lines[-1]}"
+
+
+def _title(obj: TorchObject, catalog: Catalog) -> str:
+    """The class name users know: ``torch.nn.Module`` for torch's own root classes, else the class."""
+    return ROOT_TITLES[obj.root] if obj.class_name in catalog.qualnames else obj.class_name
 
 
 def _keep_parse_trees_alive() -> None:

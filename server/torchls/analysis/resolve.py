@@ -13,6 +13,7 @@ This module uses jedi internals (contexts, values, ``infer_trailer``): jedi is p
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +23,10 @@ from jedi.inference.context import CompForContext
 from jedi.inference.syntax_tree import infer_trailer
 from parso.tree import BaseNode, NodeOrLeaf
 
-from torchls.analysis.candidates import used_names
+from torchls.analysis.callsites import arguments_for
+from torchls.analysis.candidates import code_of, used_names
 from torchls.analysis.catalog import ROOT_TITLES, Catalog, Member
+from torchls.analysis.evidence import Evidence, judge, receiver_uses
 
 _COMP_FOR = ("comp_for", "sync_comp_for")
 MAX_DEPTH = 6  # how many assignments / forward() bodies to follow for one receiver
@@ -36,6 +39,10 @@ class TorchObject:
     root: str  # catalogued class: Module, Optimizer, LRScheduler, ReduceLROnPlateau, Tensor
     class_name: str  # the most derived class known, e.g. "train.Net"
     jedi_value: Any = None  # jedi's instance, when jedi knows it (for overrides and forward)
+    # How it is known when no type says so: the receiver's uses in its scope, or the calls that pass it.
+    evidence: Evidence | None = None
+    receiver: str = ""  # the receiver the evidence is about, as written
+    call_lines: tuple[int, ...] = ()  # the lines of the calls whose arguments made a parameter known
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,6 +72,17 @@ def qualified_name(value: Any) -> str:
     return ".".join((module, *names))
 
 
+def _is_self(node: NodeOrLeaf) -> bool:
+    """True for the first parameter's name inside a method (``self``)."""
+    function = node.search_ancestor("funcdef")
+    if function is None or function.parent is None or function.parent.parent is None:
+        return False
+    if function.parent.parent.type != "classdef":
+        return False
+    params = function.get_params()  # type: ignore[attr-defined]
+    return bool(params) and node.type == "name" and params[0].name.value == node.value  # type: ignore[attr-defined]
+
+
 def _is_none(value: Any) -> bool:
     try:
         return bool(value.is_instance()) and qualified_name(value.py__class__()) == "builtins.NoneType"
@@ -80,19 +98,29 @@ class Resolver:
         self._inference_state = script._inference_state
         self._catalog = catalog
         self._overrides: dict[int, dict[str, str]] = {}
+        self._scope_names: dict[int, dict[str, list[Any]]] = {}  # used names per scope, for evidence
+        self._skip: NodeOrLeaf | None = None  # the access being judged: its own use is not evidence
+        self._member = ""
 
     # Public API ---------------------------------------------------------------------------
 
-    def torch_objects(self, nodes: list[NodeOrLeaf]) -> list[TorchObject] | None:
-        """The receiver's possible values when every one is a torch object, else None.
+    def torch_objects(self, nodes: list[NodeOrLeaf], access: NodeOrLeaf | None = None) -> list[TorchObject] | None:
+        """The receiver's possible values when every one is a torch object, [] when nothing is known, else None.
 
         ``None`` values are ignored (``self.model = None`` in ``__init__``, set later): where the
         value is None the access fails anyway, so reporting the torch case is still right.
+        ``access`` is the ``.member`` trailer being judged, whose own use is no evidence of the
+        receiver's class.
         """
         self._fresh_budget()
+        self._skip = access
+        self._member = access.children[1].value if access is not None else ""  # type: ignore[attr-defined]
         context = self._context_of(nodes[0])
         objects: list[TorchObject] = []
-        for value in self._chain(context, nodes, 0):
+        values = self._chain(context, nodes, 0)
+        if not values:
+            return []  # nothing known of the receiver
+        for value in values:
             if isinstance(value, TorchObject):
                 objects.append(value)
                 continue
@@ -191,10 +219,12 @@ class Resolver:
 
     def _chain(self, context: Any, nodes: list[NodeOrLeaf], depth: int) -> list[Any]:
         values = self._atom(context, nodes[0], depth)
-        for trailer in nodes[1:]:
+        for index, trailer in enumerate(nodes[1:], start=1):
             if not values:
                 return []
             values = self._trailer(context, values, trailer, depth)  # type: ignore[arg-type]
+            if not values and index == 1 and trailer.children[0] == "." and _is_self(nodes[0]):  # type: ignore[attr-defined]
+                values = self._from_use(nodes[:2], "classdef")  # `self.model = build(cfg)`
         return values
 
     def _expression(self, context: Any, node: NodeOrLeaf, depth: int) -> list[Any]:
@@ -206,10 +236,13 @@ class Resolver:
 
     def _atom(self, context: Any, atom: NodeOrLeaf, depth: int) -> list[Any]:
         values = list(context.infer_node(atom))
-        if values:
+        if values and not all(map(_is_none, values)):
+            if atom.type == "name" and self._only_roots(values):
+                # `model = Net().to(device)`: jedi gives torch's `-> Self` as the root class itself
+                return self._from_definitions(context, atom, depth) or values
             return values
         if atom.type == "name":
-            return self._from_definitions(context, atom, depth)
+            return self._from_definitions(context, atom, depth) or self._from_use([atom], "funcdef") or values
         if atom.type == "atom" and atom.children[0] == "(" and len(atom.children) == 3:  # type: ignore[attr-defined]
             return self._expression(context, atom.children[1], depth + 1)  # type: ignore[attr-defined]
         return []
@@ -233,7 +266,62 @@ class Resolver:
                 for value in self._expression(definition_context, statement.children[3], depth + 1):
                     if isinstance(value, TorchIterator):
                         results.append(TorchObject(value.yields, ROOT_TITLES[value.yields]))
+            elif statement.type == "param" and statement.annotation is None:
+                results += self._from_call_sites(statement, depth)
         return results
+
+    def _from_call_sites(self, param: Any, depth: int) -> list[Any]:
+        """A parameter's values: what every call of its function in this module passes to it.
+
+        One argument that is not a torch object, or not known, leaves the parameter unknown.
+        """
+        if param.get_root_node() is not self._module_context.tree_node:
+            return []
+        arguments = arguments_for(param)
+        if not arguments:
+            return []
+        results: list[Any] = []
+        for argument in arguments:
+            context = self._module_context.create_context(argument)
+            values = [value for value in self._expression(context, argument, depth + 1) if not _is_none(value)]
+            objects = [self._torch_value(value) for value in values]
+            if not objects or None in objects:
+                return []
+            results += objects
+        lines = tuple(sorted({argument.start_pos[0] for argument in arguments}))
+        return [dataclasses.replace(obj, call_lines=lines, receiver=param.name.value) for obj in results]
+
+    def _only_roots(self, values: list[Any]) -> bool:
+        """True when every value is an instance of a catalogued class itself (``Module``), not of a subclass."""
+        for value in values:
+            obj = self._as_torch(value)
+            if obj is None or obj.class_name not in self._catalog.qualnames or obj.root == "Tensor":
+                return False
+        return True
+
+    def _torch_value(self, value: Any) -> TorchObject | None:
+        if isinstance(value, TorchObject):
+            return value
+        if isinstance(value, (BoundMember, TorchIterator)) or not hasattr(value, "is_instance"):
+            return None
+        return self._as_torch(value)
+
+    def _from_use(self, receiver: list[NodeOrLeaf], scope_type: str) -> list[Any]:
+        """Torch objects for a receiver jedi cannot infer, from how its scope uses it (evidence.py)."""
+        scope = receiver[0].search_ancestor(scope_type, "file_input") if scope_type == "classdef" else None
+        if scope is None:
+            scope = receiver[0].search_ancestor("funcdef", "lambdef", "file_input")
+        if scope is None:
+            return []
+        names = self._scope_names.get(id(scope))
+        if names is None:
+            names = self._scope_names[id(scope)] = used_names(scope)
+        uses = receiver_uses(receiver, names, self._skip)
+        evidence = judge(uses, self._catalog, self._member) if uses else None
+        if evidence is None:
+            return []
+        text = code_of(receiver)
+        return [TorchObject(root, ROOT_TITLES[root], evidence=evidence, receiver=text) for root in evidence.roots]
 
     def _trailer(self, context: Any, values: list[Any], trailer: BaseNode, depth: int) -> list[Any]:
         opener = trailer.children[0]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import re
 import string
+import types
 from dataclasses import dataclass
 from enum import Enum
 
@@ -41,6 +42,7 @@ class UsageKind(str, Enum):
     STORED = "stored"  # append, dict values, deepcopy, annotated return
     SAVED = "saved"  # torch.save
     LOADED = "loaded"  # load_state_dict
+    ATTRIBUTE = "attribute"  # `x.detach.cpu()`: an attribute of the method object, which it lacks
 
 
 @dataclass(frozen=True)
@@ -86,8 +88,29 @@ def classify(access: MemberAccess, optimizer_classes: frozenset[str]) -> Usage |
         first = following[0]
         if first.type == "trailer" and first.children[0] == "[":  # type: ignore[attr-defined]
             return Usage(UsageKind.SUBSCRIPTED)
-        return None  # `.return_value`, `.__name__`, ...: the method object itself is used
+        if first.type == "trailer" and first.children[0] == ".":  # type: ignore[attr-defined]
+            return _classify_attribute(access, first.children[1].value)  # type: ignore[attr-defined]
+        return None
     return _classify_value(access.expr, optimizer_classes)
+
+
+# What a bound method object has (Python's own, the same for every method): `.__name__`,
+# `.__self__`, `.__func__`... Mock configuration (`model.parameters.return_value = [...]`) means
+# the method was replaced by a mock, whose attributes those are.
+METHOD_ATTRIBUTES = frozenset(dir(types.MethodType)) | frozenset(dir(types.BuiltinMethodType))
+MOCK_ATTRIBUTES = frozenset(
+    {"return_value", "side_effect", "called", "call_count", "call_args", "call_args_list", "mock_calls", "reset_mock"}
+)
+
+
+def _classify_attribute(access: MemberAccess, attribute: str) -> Usage | None:
+    """``x.method.attribute``: AttributeError, unless the attribute is one every method has, or a mock's."""
+    if attribute in METHOD_ATTRIBUTES or attribute in MOCK_ATTRIBUTES or attribute.startswith("assert_"):
+        return None
+    statement = access.expr.parent
+    if statement is not None and statement.type == "expr_stmt" and statement.children[0] is access.expr:
+        return None  # `model.forward.x = ...` stores an attribute (a function's may be set)
+    return Usage(UsageKind.ATTRIBUTE, attribute)
 
 
 def _classify_value(node: NodeOrLeaf, optimizers: frozenset[str]) -> Usage | None:

@@ -61,7 +61,7 @@ from __future__ import annotations
 import dataclasses
 
 from torchls.analysis.candidates import GradModeUse, MemberAccess, code_of
-from torchls.analysis.catalog import GradModeClass, Member
+from torchls.analysis.catalog import Catalog, GradModeClass, Member
 from torchls.analysis.findings import Applicability, Edit, Finding, Fix, Severity, Span
 from torchls.analysis.usage import STAR, Usage, UsageKind
 
@@ -81,6 +81,7 @@ ERROR_USAGES = frozenset(
         UsageKind.CONVERTED,
         UsageKind.SAVED,
         UsageKind.LOADED,
+        UsageKind.ATTRIBUTE,
     }
 )
 # Contexts that only matter for methods whose result is data: `callbacks.append(model.train)` or
@@ -206,6 +207,11 @@ def check_access(access: MemberAccess, usage: Usage, member: Member, overridden:
             f"`torch.save` pickles the method `{expr}`, which drags in the whole `{access.receiver_text}`, not"
             f" {noun}; `torch.load` with its default `weights_only=True` then fails with UnpicklingError."
         )
+    elif kind == UsageKind.ATTRIBUTE:
+        message = (
+            f"`{expr}` is a method, not {noun}: `.{usage.detail}` raises AttributeError: '{bound}' object has no"
+            f" attribute '{usage.detail}'."
+        )
     elif kind == UsageKind.LOADED:
         message = (
             f"`{expr}` is a method, not a state dict: `load_state_dict` raises TypeError: Expected state_dict to be"
@@ -217,6 +223,22 @@ def check_access(access: MemberAccess, usage: Usage, member: Member, overridden:
         fix, advice = None, f"Call it with its arguments: `{expr}(...)`."
     severity = Severity.ERROR if kind in ERROR_USAGES else Severity.WARNING
     return Finding(CODE, NAME, severity, f"{message} {advice}", _member_span(access), fix)
+
+
+# What a call's result is, for the result types torch's annotations name, as Python types.
+RESULT_TYPES: dict[str, type] = {"dict": dict, "list": list, "tuple": tuple, "str": str, "bool": bool, "int": int}
+RESULT_TYPES.update({"float": float, "_bool": bool, "_int": int, "_float": float, "OrderedDict": dict})
+
+
+def call_gives(catalog: Catalog, member: Member, attribute: str) -> bool:
+    """True when what calling ``member`` returns has ``attribute``: then ``x.m.attribute`` meant ``x.m().attribute``."""
+    if member.returns_kind == "tensor":
+        return catalog.member("Tensor", attribute) is not None
+    if member.returns_kind == "self":
+        return catalog.member(member.root, attribute) is not None
+    head = member.returns.split("[", 1)[0].strip()
+    python_type = RESULT_TYPES.get(head)
+    return python_type is not None and " | " not in member.returns and hasattr(python_type, attribute)
 
 
 def as_displayed(finding: Finding) -> Finding:

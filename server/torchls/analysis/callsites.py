@@ -1,0 +1,150 @@
+"""What a function's callers pass to one of its parameters, read from the module's source (parso).
+
+``def train(model, optimizer): ...`` called as ``train(Net().to(device), opt)`` tells what ``model`` is,
+which nobody wrote down. A single guess is not evidence (jedi's own "dynamic parameters" are off for
+that reason), so this gives the arguments only when *every* use of the function is in view and is a
+plain call whose arguments can be matched to the parameter: a function also passed as a value
+(``Thread(target=train)``), called with ``*args``, or defined twice gives nothing.
+"""
+
+from __future__ import annotations
+
+from parso.python.tree import Class, Function, Name, Param
+from parso.tree import BaseNode, NodeOrLeaf
+
+from torchls.analysis.candidates import used_names
+
+MAX_CALLS = 20  # more call sites than this: too costly to infer them all on a keystroke
+
+
+def arguments_for(param: Param) -> list[NodeOrLeaf] | None:
+    """The expression passed to ``param`` at each call of its function in the module, or None.
+
+    Where a call omits an argument that has a default, the default is what the call passes.
+    """
+    function = param.get_parent_function()
+    if not isinstance(function, Function) or param.star_count:
+        return None
+    owner = function.parent.parent if function.parent is not None and function.parent.type == "suite" else None
+    params = function.get_params()
+    if isinstance(owner, Class):
+        if params and params[0] is param:
+            return None  # `self`
+        calls = _method_calls(owner, function, params)
+        index = param.position_index - 1
+    else:
+        calls = _function_calls(function)
+        index = param.position_index
+    if not calls or len(calls) > MAX_CALLS:
+        return None
+    arguments = []
+    for trailer in calls:
+        argument = _argument(trailer, index, param)
+        if argument is None:
+            return None
+        arguments.append(argument)
+    return arguments
+
+
+def _function_calls(function: Function) -> list[BaseNode] | None:
+    """The ``(...)`` trailers of every call ``name(...)`` of a function defined once in its module."""
+    module = function.get_root_node()
+    name = function.name.value
+    calls = []
+    for leaf in module.get_used_names().get(name, []):
+        if leaf is function.name or _is_attribute(leaf):
+            continue
+        if leaf.is_definition():
+            return None  # defined or re-bound elsewhere: which one a call reaches is not plain
+        trailer = _call_trailer(leaf, leaf)
+        if trailer is None:
+            return None  # used as a value: callers out of view
+        calls.append(trailer)
+    return calls
+
+
+def _method_calls(owner: Class, function: Function, params: list[Param]) -> list[BaseNode] | None:
+    """The trailers of every ``self.method(...)`` call of a method in its own class.
+
+    Calls through other receivers (``trainer.fit(model)``) are not matched: a method whose name is
+    used outside its class in any other way gives nothing.
+    """
+    name = function.name.value
+    calls = []
+    for method in owner.iter_funcdefs():
+        if method is not function and method.name.value == name:
+            return None
+        method_params = method.get_params()
+        self_name = method_params[0].name.value if method_params else None
+        for leaf in used_names(method).get(name, []):
+            if leaf is function.name:
+                continue
+            trailer = leaf.parent
+            expr = trailer.parent if trailer is not None else None
+            if (
+                trailer is None
+                or trailer.type != "trailer"
+                or expr is None
+                or expr.children[0].type != "name"
+                or expr.children[0].value != self_name
+                or expr.children[1] is not trailer
+            ):
+                return None
+            call = _call_trailer(leaf, trailer)
+            if call is None:
+                return None
+            calls.append(call)
+    module = function.get_root_node()
+    outside = [leaf for leaf in module.get_used_names().get(name, []) if not _inside(leaf, owner)]
+    return None if outside else calls
+
+
+def _inside(leaf: Name, node: BaseNode) -> bool:
+    return node.start_pos <= leaf.start_pos < node.end_pos
+
+
+def _is_attribute(leaf: Name) -> bool:
+    """True for ``x.name``: another object's member, not the function."""
+    parent = leaf.parent
+    return parent is not None and parent.type == "trailer" and parent.children[0] == "."
+
+
+def _call_trailer(leaf: Name, callee_end: NodeOrLeaf) -> BaseNode | None:
+    """The ``(...)`` trailer right after ``callee_end`` (the name, or the ``.name`` trailer)."""
+    parent = callee_end.parent
+    if parent is None or parent.type not in ("atom_expr", "power"):
+        return None
+    siblings = parent.children
+    index = siblings.index(callee_end)
+    if index + 1 >= len(siblings):
+        return None
+    following: BaseNode = siblings[index + 1]
+    if following.type != "trailer" or following.children[0] != "(":
+        return None
+    return following
+
+
+def _argument(trailer: BaseNode, index: int, param: Param) -> NodeOrLeaf | None:
+    """What the call whose argument list is ``trailer`` passes to ``param`` (position ``index``)."""
+    inner = trailer.children[1] if len(trailer.children) == 3 else None
+    items = [] if inner is None else (inner.children if inner.type == "arglist" else [inner])
+    positional: list[NodeOrLeaf] = []
+    item: NodeOrLeaf
+    for item in items:
+        if item.type == "operator":  # the commas
+            continue
+        if item.type == "argument":
+            first = item.children[0]
+            if first in ("*", "**"):
+                return None
+            if len(item.children) == 3 and item.children[1] == "=":
+                if first.value == param.name.value:  # type: ignore[union-attr]
+                    value: NodeOrLeaf = item.children[2]
+                    return value
+                continue
+            return None  # a generator expression argument
+        positional.append(item)
+    if index < len(positional):
+        return positional[index]
+    default: NodeOrLeaf | None = param.default
+    return default
