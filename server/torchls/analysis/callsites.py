@@ -9,6 +9,8 @@ plain call whose arguments can be matched to the parameter: a function also pass
 
 from __future__ import annotations
 
+from typing import Any
+
 from parso.python.tree import Class, Function, Name, Param
 from parso.tree import BaseNode, NodeOrLeaf
 
@@ -129,7 +131,7 @@ def _argument(trailer: BaseNode, index: int, param: Param) -> NodeOrLeaf | None:
     inner = trailer.children[1] if len(trailer.children) == 3 else None
     items = [] if inner is None else (inner.children if inner.type == "arglist" else [inner])
     positional: list[NodeOrLeaf] = []
-    item: NodeOrLeaf
+    item: Any
     for item in items:
         if item.type == "operator":  # the commas
             continue
