@@ -209,6 +209,10 @@ class Analyzer:
                 if finding is not None:
                     findings.append(finding)
         if settings.enabled(missing_call.CODE):
+            for access in filter(analysed, member_accesses(used, getattr(self.catalog, "function_names", frozenset()))):
+                finding = self._guarded(self._check_function, access, resolver, settings)
+                if finding is not None:
+                    findings.append(finding)
             for use in filter(analysed, grad_mode_uses(used)):
                 finding = self._guarded(self._check_grad_mode, use, resolver, settings)
                 if finding is not None:
@@ -391,6 +395,8 @@ class Analyzer:
         """
         if not self._imports_torch or not _certain_whatever_receiver(usage, self.catalog.optimizer_classes):
             return None
+        if not _plain_reference(access.receiver_nodes):
+            return None  # `x.max(0).values.tolist()`: what the calls gave is not known, but may be a named tuple
         members: list[tuple[Member, str | None]] = [
             (m, None) for members in self.catalog.members.values() if (m := members.get(access.name))
         ]
@@ -402,6 +408,21 @@ class Analyzer:
             f" class that has it: {titles}.)"
         )
         return _Receiver(members, how)
+
+    def _check_function(self, access: MemberAccess, resolver: Resolver, settings: Settings) -> Finding | None:
+        """``torch.cuda.is_available`` where its result was meant: the receiver is a torch module, always known."""
+        if access.call_trailer is not None:
+            return None
+        usage = classify(access, self.catalog.optimizer_classes)
+        if usage is None:
+            return None
+        modules = resolver.module_names(access.receiver_nodes)
+        if len(modules) != 1:
+            return None
+        info = self.catalog.function(f"{modules.pop()}.{access.name}")
+        if info is None:
+            return None
+        return missing_call.check_function(access, usage, info)
 
     def _check_grad_mode(self, use: GradModeUse, resolver: Resolver, settings: Settings) -> Finding | None:
         grad_class = self._grad_mode_class(use, resolver)
@@ -422,6 +443,11 @@ def _certain_whatever_receiver(usage: Usage, optimizers: frozenset[str]) -> bool
         return True
     consumer = usage.detail.strip("`")
     return usage.kind == UsageKind.ITERATED and (consumer in optimizers or consumer in GRAD_CLIPPERS)
+
+
+def _plain_reference(nodes: list[Any]) -> bool:
+    """True for ``model``, ``self.model``, ``args.model``: names and attributes, no calls or indexing."""
+    return nodes[0].type == "name" and all(n.type == "trailer" and n.children[0] == "." for n in nodes[1:])
 
 
 def _how_known(objects: list[TorchObject], member: str, catalog: Catalog) -> str:

@@ -134,6 +134,16 @@ class Resolver:
             objects.append(torch_object)
         return objects or None
 
+    def module_names(self, nodes: list[NodeOrLeaf]) -> set[str]:
+        """The names of the modules ``nodes`` (``torch.cuda``, ``dist``) evaluate to; empty if any value is not one."""
+        self._fresh_budget()
+        names = set()
+        for value in self._chain(self._context_of(nodes[0]), nodes, 0):
+            if isinstance(value, (TorchObject, BoundMember, TorchIterator)) or not value.is_module():
+                return set()
+            names.add(value.py__name__())
+        return names
+
     def class_names(self, node: NodeOrLeaf) -> set[str]:
         """Qualified names of the classes ``node`` evaluates to (instances give nothing)."""
         self._fresh_budget()

@@ -214,6 +214,8 @@ def _classify_argument(
         return Usage(UsageKind.PRINTED, f"`{callee}`")
     if plain and position == 0 and last in CONVERTERS:
         return Usage(UsageKind.CONVERTED, last)
+    if plain and positional and last == "range":
+        return Usage(UsageKind.CONVERTED, "range")
     if plain and position == 0 and last == "bool":
         return Usage(UsageKind.TRUTH)
     if plain and position == 0 and last in ("str", "repr"):

@@ -59,6 +59,7 @@ and has no fix; this rule knows which objects are torch objects and fixes the ca
 from __future__ import annotations
 
 import dataclasses
+from typing import Protocol
 
 from torchls.analysis.candidates import GradModeUse, MemberAccess, code_of
 from torchls.analysis.catalog import Catalog, GradModeClass, Member
@@ -113,6 +114,7 @@ RESULT_NOUNS = {
 }
 
 CONVERSION_ERRORS = {
+    "range": "'{bound}' object cannot be interpreted as an integer",
     "float": "float() argument must be a string or a real number, not '{bound}'",
     "int": "int() argument must be a string, a bytes-like object or a real number, not '{bound}'",
     "round": "type {bound} doesn't define __round__ method",
@@ -239,6 +241,71 @@ def call_gives(catalog: Catalog, member: Member, attribute: str) -> bool:
     head = member.returns.split("[", 1)[0].strip()
     python_type = RESULT_TYPES.get(head)
     return python_type is not None and " | " not in member.returns and hasattr(python_type, attribute)
+
+
+class FunctionFacts(Protocol):
+    """What the catalog knows of a torch function."""
+
+    kind: str  # "action" (called for its effect) or "value"
+    returns: str  # e.g. "bool"
+    bound_type: str  # the function object's type: "function", "builtin_function_or_method"
+    requires_arguments: bool
+
+
+# Uses of a function that wants its result, for torch's functions that return a value.
+FUNCTION_VALUE_USAGES = frozenset(
+    {
+        UsageKind.TRUTH,
+        UsageKind.ARITHMETIC,
+        UsageKind.ORDERING,
+        UsageKind.EQUALITY,
+        UsageKind.FORMAT_SPEC,
+        UsageKind.FORMATTED,
+        UsageKind.PRINTED,
+        UsageKind.CONVERTED,
+    }
+)
+
+
+def check_function(access: MemberAccess, usage: Usage, function: FunctionFacts) -> Finding | None:
+    """A finding for a torch function named without a call (``if torch.cuda.is_available:``)."""
+    expr, kind = access.text, usage.kind
+    returns, bound, action = function.returns, function.bound_type, function.kind == "action"
+    head = f"`{expr}` is a function, not its result (a `{returns}`)"
+    fix: Fix | None = _call_fix(access, Applicability.SAFE)
+    if kind == UsageKind.STATEMENT and action:
+        message = f"`{expr}` does nothing: the function is not called."
+    elif action or kind not in FUNCTION_VALUE_USAGES:
+        return None
+    elif kind == UsageKind.TRUTH:
+        fix = _call_fix(access, Applicability.UNSAFE)
+        message = (
+            f"`{expr}` is a function, so it is always true: the condition never looks at the `{returns}` it returns."
+        )
+    elif kind == UsageKind.EQUALITY:
+        fix = _call_fix(access, Applicability.UNSAFE)
+        outcome = "False" if usage.detail == "==" else "True"
+        message = f"{head}: `{usage.detail}` compares the function object, so it is {outcome} for any value."
+    elif kind in (UsageKind.ARITHMETIC, UsageKind.ORDERING):
+        message = f"{head}: {usage.detail.strip('`').join('``')} raises TypeError."
+    elif kind == UsageKind.FORMAT_SPEC and usage.detail == "%":
+        message = f"{head}: `%` formatting with a numeric conversion raises TypeError."
+    elif kind == UsageKind.FORMAT_SPEC:
+        message = (
+            f"{head}: the format spec `{usage.detail}` raises TypeError: unsupported format string passed to"
+            f" {bound}.__format__."
+        )
+    elif kind in (UsageKind.FORMATTED, UsageKind.PRINTED):
+        shown = "`<function …>`" if bound == "function" else "`<built-in function …>`"
+        message = f"{head}: {usage.detail} gets the function object and shows {shown} instead of the value."
+    else:  # converted
+        error = CONVERSION_ERRORS[usage.detail].format(bound=bound)
+        message = f"{head}: `{usage.detail}()` raises TypeError: {error}."
+    advice = f"Call it: `{expr}()`."
+    if function.requires_arguments:
+        fix, advice = None, f"Call it with its arguments: `{expr}(...)`."
+    severity = Severity.ERROR if kind in ERROR_USAGES else Severity.WARNING
+    return Finding(CODE, NAME, severity, f"{message} {advice}", _member_span(access), fix)
 
 
 def as_displayed(finding: Finding) -> Finding:
