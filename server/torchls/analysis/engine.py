@@ -47,6 +47,7 @@ from torchls.analysis.usage import GRAD_CLIPPERS, Usage, UsageKind, classify
 
 log = logging.getLogger(__name__)
 C = TypeVar("C", MemberAccess, GradModeUse)
+ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")  # what makes a folder a project's root
 IMPORTS_TORCH = re.compile(r"^[ \t]*(?:import|from)[ \t]+torch\b", re.MULTILINE)
 SCRIPTS_KEPT = 8  # files with a kept Script
 # A kept Script serves hover and fix-all on the same text; jedi's memo caches in it grow with every
@@ -139,6 +140,7 @@ class Analyzer:
         self.time_budget_s = TIME_BUDGET_S
         self._environment_crashed = False
         self._imports_torch = False  # of the file under analysis
+        self._projects: dict[Path, jedi.Project] = {}  # for files outside the project
         self._analyses = 0
         self._candidate_started: float | None = None
         threading.Thread(target=self._watch_for_hangs, name="torchls-watchdog", daemon=True).start()
@@ -263,6 +265,11 @@ class Analyzer:
             return None
         return MemberInfo(Span(leaf.start_pos, leaf.end_pos), access.text, member=member, receiver=objects[0])
 
+    def forget_findings(self) -> None:
+        """Analyse every file afresh next time: a file they import changed, and what was kept rests on it."""
+        self._previous.clear()
+        self._scripts.clear()  # their inference states hold the old module
+
     def forget(self, path: Path) -> None:
         """Drop what was kept for one file (the CLI is done with it; imported modules stay cached)."""
         self._scripts.pop(path, None)
@@ -276,11 +283,28 @@ class Analyzer:
     def _script(self, source: str, path: Path | None) -> jedi.Script:
         kept_source, script, uses = self._scripts.pop(path, ("", None, 0))
         if script is None or kept_source != source or uses >= SCRIPT_USES:
-            script, uses = jedi.Script(source, path=path, environment=self.environment, project=self.project), 0
+            project = self._project_for(path)
+            script, uses = jedi.Script(source, path=path, environment=self.environment, project=project), 0
         self._scripts[path] = (source, script, uses + 1)
         while len(self._scripts) > SCRIPTS_KEPT:
             self._scripts.popitem(last=False)
         return script
+
+    def _project_for(self, path: Path | None) -> jedi.Project | None:
+        """The jedi project for a file: the analyzer's, or for a file outside it, the file's own.
+
+        jedi puts a script's folders on the import path only inside the project: a file checked from
+        elsewhere would not find its sibling modules (``from models import Net``).
+        """
+        project = self.project
+        if path is None or (project is not None and project.path in path.parents):
+            return project
+        root = next((folder for folder in path.parents if any((folder / m).exists() for m in ROOT_MARKERS)), None)
+        root = root or path.parent
+        if root not in self._projects:
+            added = list(project.added_sys_path) if project is not None else []
+            self._projects[root] = jedi.Project(root, added_sys_path=added)
+        return self._projects[root]
 
     def _guarded(
         self,

@@ -8,6 +8,7 @@ document, and results for a version the editor has already moved past are droppe
 from __future__ import annotations
 
 import asyncio
+import re
 import contextlib
 import functools
 import hashlib
@@ -339,6 +340,34 @@ class TorchlsServer(LanguageServer):
             if self.workspace.get_notebook_document(cell_uri=document.uri) is None:
                 self.schedule(document.uri, 0)
 
+    def refresh_dependents(self, saved_uri: str) -> None:
+        """A file was saved: re-diagnose the open documents that import it (jedi reads imports from disk).
+
+        Kept findings of every file may rest on the saved one, so the analyzers forget them first.
+        """
+        path = _path_of(saved_uri)
+        if path is None:
+            return
+        module = path.parent.name if path.stem == "__init__" else path.stem
+        imports = re.compile(rf"^[ \t]*(?:from|import)[ \t]+[\w.]*\b{re.escape(module)}\b", re.MULTILINE)
+        dependents = [
+            document.uri
+            for document in list(self.workspace.text_documents.values())
+            if document.uri != saved_uri and imports.search(document.source)
+        ]
+        if not dependents:
+            return
+        for analyzer in list(self.analyzers.values()):
+            self.jedi_thread.submit(analyzer.forget_findings)
+        self.generation += 1
+        if self.pull_diagnostics:
+            if _refresh_supported(self.client_capabilities):
+                self.workspace_diagnostic_refresh(None)
+            return
+        for uri in dependents:
+            if self.workspace.get_notebook_document(cell_uri=uri) is None:
+                self.schedule(uri, 0)
+
     def report_once(self, message: str) -> None:
         """Show a problem to the user once (and log it every time)."""
         self.window_log_message(types.LogMessageParams(type=types.MessageType.Warning, message=message))
@@ -407,6 +436,8 @@ def create_server() -> TorchlsServer:
         ls.edited.set()
         if params.text_document.uri.endswith("pyproject.toml"):
             ls.refresh_all()
+        elif params.text_document.uri.endswith(".py"):
+            ls.refresh_dependents(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: TorchlsServer, params: types.DidCloseTextDocumentParams) -> None:
