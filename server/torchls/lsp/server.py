@@ -8,11 +8,11 @@ document, and results for a version the editor has already moved past are droppe
 from __future__ import annotations
 
 import asyncio
-import re
 import contextlib
 import functools
 import hashlib
 import logging
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
