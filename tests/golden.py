@@ -7,11 +7,22 @@ from pathlib import Path
 from torchls.analysis.findings import Finding
 
 FIXTURES = Path(__file__).parent / "fixtures"
+REALCODE = FIXTURES / "realcode"
+
+
+def corpus_files() -> list[Path]:
+    """The seeded corpus: one bug per case, every bug found (helper modules start with an underscore)."""
+    return sorted(p for p in FIXTURES.glob("TL*/*.py") if not p.name.startswith("_"))
+
+
+def realcode_files() -> list[Path]:
+    """The real-code set: contexts reproduced from public code, recall measured, not asserted."""
+    return sorted(p for p in REALCODE.glob("*.py") if not p.name.startswith("_"))
 
 
 def fixture_files() -> list[Path]:
-    """Every fixture input (helper modules start with an underscore)."""
-    return sorted(p for p in FIXTURES.glob("TL*/*.py") if not p.name.startswith("_"))
+    """Every fixture input: the corpus and the real-code set."""
+    return corpus_files() + realcode_files()
 
 
 def is_negative(path: Path) -> bool:
