@@ -16,8 +16,8 @@ import pytest
 from torchls.analysis.engine import Analyzer
 from torchls.analysis.environment import find_environment
 
-from .golden import fixture_files, is_negative
-from .test_truth import case_functions, case_of
+from .golden import REALCODE, fixture_files, is_negative
+from .truth_helpers import case_functions, case_of
 
 ROOT = Path(__file__).parents[1]
 
@@ -116,14 +116,15 @@ def test_static_resolution_finds_the_same_bugs(workspace: Path, python_without_t
 
 def test_fixtures_precision_and_recall(analyzer: Analyzer, fallback_analyzer: Analyzer) -> None:
     """Every fallback finding is one torch gives too (same place, rule and fix; the sentence saying how the
-    receiver is known may differ); most seeded bugs are still found."""
+    receiver is known may differ); most seeded bugs of the corpus are still found (the real-code set's
+    recall is measured by benchmarks/recall.py, not asserted)."""
     cases = found = 0
     for path in fixture_files():
         source = path.read_text(encoding="utf-8")
         with_torch = {(f.span, f.code, f.fix) for f in analyzer.analyze(source, path)}
         fallback = fallback_analyzer.analyze(source, path)
         assert {(f.span, f.code, f.fix) for f in fallback} <= with_torch, path.name
-        if not is_negative(path):
+        if not is_negative(path) and path.parent != REALCODE:
             functions = case_functions(source)
             cases += len(functions)
             found += len({case_of(f, source, functions) for f in fallback})

@@ -1,0 +1,112 @@
+"""Running fixture cases with real torch, and checking that a finding's message tells the truth.
+
+Shared by the truth tests of the seeded corpus (tests/test_truth.py), the real-code set
+(tests/test_realcode.py) and the recall benchmark.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+import types
+import warnings
+from pathlib import Path
+
+from torchls.analysis.findings import Applicability, Finding, Severity
+from torchls.analysis.fixes import apply_edits
+
+CLAIM = re.compile(r"(?:raises|fails with) (?P<exception>\w+Error)(?:: (?P<text>.*?))?(?:\. |\.$|;| \(| when )")
+RUN_MARKER = re.compile(r"# run: (case_\w+)")
+BUG_MARKER = re.compile(r"# bug: (?P<kind>\w+)")
+
+
+def load_module(source: str, path: Path) -> types.ModuleType:
+    """Execute fixture source as a module (its folder on sys.path for sibling imports).
+
+    The module is registered in ``sys.modules``, as a script's own module is: pickling one of its
+    classes (``torch.save(model.state_dict, ...)`` pickles the whole model) finds it there.
+    """
+    module = types.ModuleType(f"fixture_{path.stem}")
+    module.__file__ = str(path)
+    sys.modules[module.__name__] = module
+    sys.path.insert(0, str(path.parent))
+    try:
+        exec(compile(source, str(path), "exec"), module.__dict__)
+    finally:
+        sys.path.remove(str(path.parent))
+    return module
+
+
+def case_functions(source: str) -> dict[str, tuple[int, int]]:
+    """Line ranges of the top-level ``case_*`` functions."""
+    return {
+        node.name: (node.lineno, node.end_lineno or node.lineno)
+        for node in ast.parse(source).body
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("case_")
+    }
+
+
+def case_of_line(line: int, source: str, cases: dict[str, tuple[int, int]]) -> str:
+    """The case a line belongs to: its enclosing case function, or a ``# run: case_x`` comment."""
+    marker = RUN_MARKER.search(source.splitlines()[line - 1])
+    if marker:
+        return marker.group(1)
+    for name, (first, last) in cases.items():
+        if first <= line <= last:
+            return name
+    raise AssertionError(f"line {line} is outside every case function")
+
+
+def case_of(finding: Finding, source: str, cases: dict[str, tuple[int, int]]) -> str:
+    """The case a finding belongs to (see ``case_of_line``)."""
+    return case_of_line(finding.span.start[0], source, cases)
+
+
+def bug_lines(source: str) -> dict[int, str]:
+    """The lines marked ``# bug: <ExceptionName>`` or ``# bug: silent``, with the mark."""
+    return {
+        number: match.group("kind")
+        for number, text in enumerate(source.splitlines(), start=1)
+        if (match := BUG_MARKER.search(text))
+    }
+
+
+def run_case(module: types.ModuleType, name: str) -> BaseException | None:
+    """Run one case; return what it raised, or None."""
+    return call_case(module, name)[0]
+
+
+def call_case(module: types.ModuleType, name: str) -> tuple[BaseException | None, object]:
+    """Run one case; return what it raised (or None) and what it returned."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return None, getattr(module, name)()
+        except Exception as error:  # the claim decides whether this was expected
+            return error, None
+
+
+def assert_message_true(finding: Finding, source: str, path: Path, case: str) -> None:
+    """Run the case: the error the message claims is raised (or nothing, for a warning), and the
+    finding's fix makes the case run cleanly."""
+    error = run_case(load_module(source, path), case)
+    claim = CLAIM.search(finding.message)
+    if finding.severity == Severity.ERROR:
+        assert claim is not None, f"an error message must say what it raises: {finding.message}"
+        assert error is not None, f"{case}: the message claims {claim.group('exception')}, but nothing was raised"
+        assert type(error).__name__ == claim.group("exception"), f"{case}: raised {error!r}"
+        if claim.group("text"):
+            alternatives = claim.group("text").split(" / ")
+            assert any(text in str(error) for text in alternatives), f"{case}: {str(error)!r} vs {alternatives}"
+    else:
+        assert claim is None, f"a warning is for silent bugs: {finding.message}"
+        assert error is None, f"{case}: the message says the bug is silent, but it raised {error!r}"
+
+    fix = finding.fix
+    if fix is None:  # only where `()` alone cannot be right, and the message says so
+        assert "with its arguments" in finding.message
+        return
+    if fix.applicability != Applicability.DISPLAY_ONLY:
+        fixed = apply_edits(source, fix.edits)
+        assert run_case(load_module(fixed, path), case) is None, f"{case}: the fixed code fails"
