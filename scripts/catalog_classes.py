@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import re
 import tempfile
 import textwrap
 import types
@@ -73,6 +74,7 @@ PROTOCOLS: dict[type, dict[str, str]] = {
 # Arguments for constructor parameters that have no default, by parameter name.
 ARGUMENTS: dict[str, Callable[[], Any]] = {
     "module": lambda: nn.Linear(2, 2),
+    "model": lambda: nn.Linear(2, 2),
     "encoder_layer": lambda: nn.TransformerEncoderLayer(4, 2),
     "decoder_layer": lambda: nn.TransformerDecoderLayer(4, 2),
     "d_model": lambda: 4,
@@ -106,7 +108,7 @@ ARGUMENTS: dict[str, Callable[[], Any]] = {
 # Classes whose sample needs more than that.
 SAMPLES: dict[type, Callable[[], list[Any]]] = {
     torch.Size: lambda: [torch.Size([2, 3])],
-    torch.device: lambda: [torch.device("cpu")],
+    torch.device: lambda: [torch.device("cpu"), torch.device("cuda", 0)],
     torch.dtype: lambda: [torch.float32],
     torch.Generator: lambda: [torch.Generator()],
     nn.Parameter: lambda: [nn.Parameter(torch.zeros(2))],
@@ -202,7 +204,7 @@ def _construct(cls: type) -> list[Any]:
             parameter.POSITIONAL_OR_KEYWORD,
             parameter.KEYWORD_ONLY,
         ):
-            arguments[parameter.name] = ARGUMENTS.get(parameter.name, lambda: 2)()
+            arguments[parameter.name] = _placeholder(parameter)
     instances = [cls(**arguments)]
     for flag in BOOLEAN_VARIANTS:
         parameter = signature.parameters.get(flag)
@@ -212,6 +214,24 @@ def _construct(cls: type) -> list[Any]:
             except Exception:
                 continue
     return instances
+
+
+def _placeholder(parameter: inspect.Parameter) -> Any:
+    """A small argument for a required constructor parameter: by its name, else by its annotation
+    (sizes are ints); anything else means no cheap sample, rather than a wrong one.
+    """
+    if parameter.name in ARGUMENTS:
+        return ARGUMENTS[parameter.name]()
+    annotation = parameter.annotation
+    text = annotation if isinstance(annotation, str) else inspect.formatannotation(annotation)
+    if annotation in (bool, "bool"):
+        return True
+    if annotation in (float, "float"):
+        return 0.5
+    sizes = re.match(r"(typing\.)?(Union\[|Optional\[)?int\b", text) or text.startswith("_size")
+    if annotation is parameter.empty or sizes:
+        return 2  # layer sizes: unannotated ones too (`num_heads`)
+    raise TypeError(f"no placeholder for {parameter}")
 
 
 def _distribution(cls: type) -> list[Any]:
@@ -311,6 +331,9 @@ CANONICAL: dict[Any, Callable[[], Any]] = {
     "_size": lambda: torch.Size([]),
     torch.device: lambda: torch.device("cpu"),
     torch.dtype: lambda: torch.float32,
+    tuple: lambda: (),
+    list: lambda: [],
+    dict: lambda: {},
 }
 
 

@@ -92,7 +92,7 @@ def _stub_requires_arguments(node: ast.FunctionDef) -> bool:
 
 
 def _annotation_type(annotation: Any, function: Any) -> str | None:
-    """ "none", a value type's name, or None when the annotation names anything else."""
+    """The return kind an annotation gives: "none", a value type's name, or None for anything else."""
     if isinstance(annotation, str):
         try:
             annotation = eval(annotation, dict(getattr(function, "__globals__", {})))  # noqa: S307 - torch's text

@@ -249,6 +249,7 @@ def build() -> dict[str, Any]:
             for root, (cls, _, qualnames, _) in roots.items()
         },
         "classes": classes,
+        "member_fields": list(MEMBER_FIELDS),
         "member_table": member_table,
         "functions": function_table(),
         "grad_mode_classes": grad_modes,
@@ -257,12 +258,40 @@ def build() -> dict[str, Any]:
     }
 
 
-def shared_members(table: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+# A member is stored as a row of these fields (the catalog's "member_fields"), trailing defaults
+# left out: the field names would otherwise be most of the file.
+MEMBER_FIELDS = {
+    "kind": "",
+    "types": [],
+    "classes": [],
+    "callable": False,
+    "call_errors": [],
+    "doc": "",
+    "bound_type": "",
+    "requires_arguments": False,
+    "signature": "",
+    "returns": "",
+    "returns_kind": "",
+    "returns_class": "",
+    "yields": None,
+    "yields_class": "",
+}
+
+
+def member_row(member: dict[str, Any]) -> list[Any]:
+    assert set(member) <= set(MEMBER_FIELDS), set(member) - set(MEMBER_FIELDS)
+    row = [member.get(name, default) for name, default in MEMBER_FIELDS.items()]
+    while row and row[-1] == list(MEMBER_FIELDS.values())[len(row) - 1]:
+        row.pop()
+    return row
+
+
+def shared_members(table: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], list[list[Any]]]:
     """Members stored once and named by their index: many classes share a description
     (`in_features: int`, a `forward` returning a Tensor), which keeps the file small.
     """
     index: dict[str, int] = {}
-    shared: list[dict[str, Any]] = []
+    shared: list[list[Any]] = []
     classes = {}
     for qualname in sorted(table):
         entry = dict(table[qualname])
@@ -271,7 +300,7 @@ def shared_members(table: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[str
             key = json.dumps(member, sort_keys=True)
             if key not in index:
                 index[key] = len(shared)
-                shared.append(member)
+                shared.append(member_row(member))
             members[name] = index[key]
         entry["members"] = members
         classes[qualname] = entry
