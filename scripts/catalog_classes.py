@@ -393,6 +393,26 @@ def describe(
         entry = _describe_member(cls, root, name, instances, annotations, assigned, stubs)
         if entry is not None and entry != inherited.get(name):
             members[name] = entry
+    # Inherited data can hold another type on this class (`Parameter.real` is a Parameter, so
+    # calling it names 'Parameter'): the sample's types join the inherited ones.
+    for name, base_entry in inherited.items():
+        if name in members or base_entry["kind"] != "data" or not instances:
+            continue
+        values = []
+        for instance in instances:
+            try:
+                values.append(getattr(instance, name))
+            except Exception:
+                continue
+        seen = describe_data(name, values, None) if values else base_entry
+        if set(seen["classes"]) - set(base_entry["classes"]) or set(seen["call_errors"]) - set(
+            base_entry["call_errors"]
+        ):
+            merged = dict(base_entry)
+            for key in ("types", "classes", "call_errors"):
+                merged[key] = sorted({*base_entry[key], *seen[key]})
+            merged["callable"] = base_entry["callable"] or seen["callable"]
+            members[name] = merged
     return members
 
 
@@ -409,7 +429,7 @@ def _describe_member(
     shadowed = any(hasattr(i, "__dict__") and name in vars(i) for i in instances)
     if not shadowed and isinstance(static, (classmethod, staticmethod, type)):
         return None  # not bound to the instance: not a confusion we report
-    if not shadowed and static is not None and inspect.isroutine(static):
+    if not shadowed and static is not None and inspect.isroutine(static) and not _computed(instances, name):
         if instances:
             bound = getattr(instances[0], name)
         elif inspect.isfunction(static):
@@ -474,7 +494,7 @@ def _declared(
     declared: list[Any] = []
     for arm in arms:
         arm = typing.get_origin(arm) or arm
-        if arm is type(None):
+        if arm is None or arm is type(None):
             declared.append([None])
         elif arm in CANONICAL:
             declared.append([CANONICAL[arm]()])
@@ -512,6 +532,18 @@ def _generalised(values: list[Any], declared: list[Any]) -> tuple[list[Any], lis
         else:
             general.append(cls)
     return kept, general
+
+
+def _computed(instances: list[Any], name: str) -> bool:
+    """True when a descriptor that looks like a method gives data on a real instance
+    (``Bernoulli.logits`` is a ``lazy_property``: a tensor once read).
+    """
+    for instance in instances:
+        try:
+            return not inspect.isroutine(getattr(instance, name))
+        except Exception:
+            continue
+    return False
 
 
 def _static_values(
