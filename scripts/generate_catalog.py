@@ -27,10 +27,20 @@ import torch
 from torch import nn, optim
 from torch.optim import lr_scheduler
 
+from catalog_classes import class_table
+from catalog_functions import function_table
+from catalog_members import (
+    class_qualname,
+    defining_names,
+    describe_data,
+    describe_method,
+    first_paragraph,
+    member_names,
+    tensor_stub_signatures,
+)
+
 CATALOG = Path(__file__).resolve().parents[1] / "server" / "torchls" / "analysis" / "catalog.json"
 
-# Private members that users do reach for, and that the rules and hover talk about.
-PRIVATE_ALLOWED = {"_parameters", "_buffers", "_modules"}
 GRAD_MODE_CLASSES = ("no_grad", "enable_grad", "inference_mode")
 
 
@@ -61,186 +71,6 @@ def samples() -> dict[str, tuple[type, list[Any]]]:
         ),
         "Tensor": (torch.Tensor, [torch.zeros(2, 2), leaf, non_leaf]),
     }
-
-
-def type_name(value: Any) -> str:
-    cls = type(value)
-    module = cls.__module__
-    if module == "builtins":
-        return cls.__qualname__
-    if module.startswith("torch"):
-        return f"torch.{cls.__qualname__}" if module == "torch" else cls.__qualname__
-    return f"{module}.{cls.__qualname__}"
-
-
-def first_paragraph(doc: str | None, name: str) -> str:
-    """The first sentence-like paragraph of a docstring, without rst markup."""
-    if not doc:
-        return ""
-    paragraphs = [" ".join(p.split()) for p in doc.strip().split("\n\n") if p.strip()]
-    # Tensor docstrings start with a signature line such as "size(dim=None) -> torch.Size".
-    if paragraphs and re.match(rf"{re.escape(name)}\s*\(", paragraphs[0]) and len(paragraphs) > 1:
-        paragraphs = paragraphs[1:]
-    text = paragraphs[0] if paragraphs else ""
-    text = re.sub(r":(?:attr|class|func|meth|ref):`~?([^`<]*?)(?:\s*<[^>]*>)?`", r"`\1`", text)
-    return text[:300]
-
-
-def tensor_stub_signatures() -> dict[str, tuple[str, list[str]]]:
-    """(parameters, return annotation) of TensorBase's methods from torch/_C/__init__.pyi.
-
-    Overloaded methods get the first overload's parameters, and a return annotation only when
-    every overload agrees (``min()`` gives a Tensor, ``min(dim=1)`` a namedtuple: no claim).
-    """
-    stub = Path(torch.__file__).parent / "_C" / "__init__.pyi"
-    tree = ast.parse(stub.read_text(encoding="utf-8"))
-    parameters: dict[str, str] = {}
-    returns: dict[str, set[str]] = {}
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef) and node.name == "TensorBase":
-            for item in node.body:
-                if isinstance(item, ast.FunctionDef):
-                    args = item.args
-                    args.args = args.args[1:]  # drop self
-                    parameters.setdefault(item.name, f"({ast.unparse(args)})")
-                    returns.setdefault(item.name, set()).add(ast.unparse(item.returns) if item.returns else "")
-    return {name: (params, sorted(returns[name])) for name, params in parameters.items()}
-
-
-def python_signature(member: Any) -> tuple[str, str] | None:
-    try:
-        signature = inspect.signature(member)
-    except (TypeError, ValueError):
-        return None
-    params = [p for p in signature.parameters.values() if p.name != "self"]
-    returns = signature.return_annotation
-    if returns is inspect.Signature.empty:
-        # Overloaded methods (Module.to, Module.state_dict) carry the annotations on the overloads.
-        overloaded = {inspect.signature(f).return_annotation for f in typing.get_overloads(member)}
-        if overloaded == {typing.Self}:
-            returns = typing.Self
-        elif overloaded:
-            returns = "value"
-    text_returns = "" if returns is inspect.Signature.empty else inspect.formatannotation(returns)
-    shown = signature.replace(parameters=params, return_annotation=inspect.Signature.empty)
-    return str(shown), text_returns.replace("typing.", "").strip("'\"")
-
-
-def returns_kind(root: str, returns: str | list[str]) -> str:
-    """What calling the method gives, in the terms the rules and the resolver need.
-
-    With several overloads, a kind is claimed only when all agree; overloads that disagree but all
-    return data (``size()`` gives a Size, ``size(0)`` an int) are "value".
-    """
-    if isinstance(returns, list):
-        kinds = {returns_kind(root, one) for one in returns}
-        if len(kinds) == 1:
-            return kinds.pop()
-        return "value" if not kinds & {"none", "self", "unknown"} else "unknown"
-    bare = returns.strip("'\"")
-    if bare == "None":
-        return "none"
-    if bare in ("Self", "T", "_T", "Self@Module") or bare.endswith(f".{root}") or bare == root:
-        return "tensor" if root == "Tensor" else "self"
-    if bare == "Tensor":
-        return "tensor"
-    if re.match(r"(Iterator|Generator|collections\.abc\.Iterator)\[", bare):
-        return "iterator"
-    return "value" if bare else "unknown"
-
-
-def iterator_yields(returns: str) -> str | None:
-    match = re.match(r"(?:collections\.abc\.)?(?:Iterator|Generator)\[['\"]?([\w.]+)['\"]?[\],]", returns)
-    if not match:
-        return None
-    return {"Parameter": "Tensor", "Tensor": "Tensor", "Module": "Module"}.get(match.group(1).rpartition(".")[2])
-
-
-def requires_arguments(params: str) -> bool:
-    """True when a call needs at least one argument: some parameter has no default."""
-    try:
-        node = ast.parse(f"def f{params}: pass").body[0]
-    except SyntaxError:
-        return False
-    assert isinstance(node, ast.FunctionDef)
-    args = node.args
-    positional = args.posonlyargs + args.args
-    required_positional = len(positional) - len(args.defaults)
-    required_keyword = sum(default is None for default in args.kw_defaults)
-    return required_positional > 0 or required_keyword > 0
-
-
-def describe_method(
-    root: str, name: str, static: Any, value: Any, stubs: dict[str, tuple[str, list[str]]]
-) -> dict[str, Any]:
-    signature = python_signature(value)
-    params, returns = signature or ("(...)", "")
-    overloads: str | list[str] = returns
-    if root == "Tensor" and name in stubs and not returns:
-        params = params if signature else stubs[name][0]
-        overloads = stubs[name][1]
-        returns = overloads[0] if len(overloads) == 1 else " | ".join(overloads)
-    entry: dict[str, Any] = {
-        "kind": "method",
-        "requires_arguments": requires_arguments(params),
-        "bound_type": type(value).__name__,
-        "signature": params,
-        "returns": returns,
-        "returns_kind": returns_kind(root, overloads),
-        "doc": first_paragraph(inspect.getdoc(value), name),
-    }
-    yields = iterator_yields(returns)
-    if yields:
-        entry["yields"] = yields
-    return entry
-
-
-def describe_data(name: str, values: list[Any], doc_source: Any) -> dict[str, Any]:
-    types: list[str] = []
-    call_errors: list[str] = []
-    is_callable = False
-    for value in values:
-        types.append(type_name(value))
-        if callable(value):
-            is_callable = True
-            continue
-        try:
-            value()
-        except TypeError as error:
-            call_errors.append(str(error))
-    entry: dict[str, Any] = {
-        "kind": "data",
-        "types": sorted(set(types)),
-        "callable": is_callable,
-        "call_errors": sorted(set(call_errors)),
-    }
-    doc = first_paragraph(inspect.getdoc(doc_source), name) if doc_source is not None else ""
-    if doc and not isinstance(doc_source, (bool, int, float, str, dict, list, tuple, type(None))):
-        entry["doc"] = doc
-    return entry
-
-
-def member_names(cls: type, instances: list[Any]) -> list[str]:
-    names = set(dir(cls))
-    for instance in instances:
-        names |= set(vars(instance)) if hasattr(instance, "__dict__") else set()
-    return sorted(n for n in names if not n.startswith("_") or n in PRIVATE_ALLOWED)
-
-
-def defining_names(cls: type) -> set[str]:
-    """The dotted names under which the class is defined, as jedi reports them.
-
-    torch sets ``Tensor.__module__ = "torch"`` while jedi finds the class in ``torch/_tensor.py``,
-    so the module whose source defines the class counts too.
-    """
-    names = {f"{cls.__module__}.{cls.__qualname__}"}
-    for module_name, module in list(sys.modules.items()):
-        if not module_name.startswith("torch") or getattr(module, cls.__name__, None) is not cls:
-            continue
-        source = getattr(module, "__file__", None) or ""
-        if source.endswith(".py") and f"class {cls.__name__}(" in Path(source).read_text(encoding="utf-8"):
-            names.add(f"{module_name}.{cls.__qualname__}")
-    return names
 
 
 def describe_class(
@@ -396,7 +226,10 @@ def fallback() -> dict[str, Any]:
 def build() -> dict[str, Any]:
     warnings.simplefilter("ignore")
     stubs = tensor_stub_signatures()
-    classes = {root: describe_class(root, cls, instances, stubs) for root, (cls, instances) in samples().items()}
+    roots = {}
+    for root, (cls, instances) in samples().items():
+        described = describe_class(root, cls, instances, stubs)
+        roots[root] = (cls, described["members"], described["qualnames"], instances)
     grad_modes = {}
     for name in GRAD_MODE_CLASSES:
         cls = getattr(torch, name)
@@ -407,21 +240,100 @@ def build() -> dict[str, Any]:
     optimizers = sorted(
         n for n in dir(optim) if inspect.isclass(getattr(optim, n)) and issubclass(getattr(optim, n), optim.Optimizer)
     )
+    classes, member_table = shared_members(class_table(roots, stubs))
     return {
         "generated_by": "scripts/generate_catalog.py",
         "torch_version": torch.__version__.split("+")[0],
+        "roots": {
+            root: {"class": class_qualname(cls), "qualnames": qualnames}
+            for root, (cls, _, qualnames, _) in roots.items()
+        },
         "classes": classes,
+        "member_fields": list(MEMBER_FIELDS),
+        "member_table": member_table,
+        "functions": function_table(),
         "grad_mode_classes": grad_modes,
         "optimizer_classes": optimizers,
         "fallback": fallback(),
     }
 
 
+# A member is stored as a row of these fields (the catalog's "member_fields"), trailing defaults
+# left out: the field names would otherwise be most of the file.
+MEMBER_FIELDS = {
+    "kind": "",
+    "types": [],
+    "classes": [],
+    "callable": False,
+    "call_errors": [],
+    "doc": "",
+    "bound_type": "",
+    "requires_arguments": False,
+    "signature": "",
+    "returns": "",
+    "returns_kind": "",
+    "returns_class": "",
+    "yields": None,
+    "yields_class": "",
+}
+
+
+def member_row(member: dict[str, Any]) -> list[Any]:
+    assert set(member) <= set(MEMBER_FIELDS), set(member) - set(MEMBER_FIELDS)
+    row = [member.get(name, default) for name, default in MEMBER_FIELDS.items()]
+    while row and row[-1] == list(MEMBER_FIELDS.values())[len(row) - 1]:
+        row.pop()
+    return row
+
+
+def shared_members(table: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], list[list[Any]]]:
+    """Members stored once and named by their index: many classes share a description
+    (`in_features: int`, a `forward` returning a Tensor), which keeps the file small.
+    """
+    index: dict[str, int] = {}
+    shared: list[list[Any]] = []
+    classes = {}
+    for qualname in sorted(table):
+        entry = dict(table[qualname])
+        members = {}
+        for name, member in sorted(entry["members"].items()):
+            key = json.dumps(member, sort_keys=True)
+            if key not in index:
+                index[key] = len(shared)
+                shared.append(member_row(member))
+            members[name] = index[key]
+        entry["members"] = members
+        classes[qualname] = entry
+    return classes, shared
+
+
+def encode(catalog: dict[str, Any]) -> str:
+    """Compact JSON with one line per class, member and function, so that diffs stay readable."""
+    lines = ["{"]
+    keys = sorted(catalog)
+    for position, key in enumerate(keys):
+        value = catalog[key]
+        comma = "," if position < len(keys) - 1 else ""
+        if key in ("classes", "member_table", "functions"):
+            items = list(value.items()) if isinstance(value, dict) else list(enumerate(value))
+            opener, closer = ("{", "}") if isinstance(value, dict) else ("[", "]")
+            lines.append(f"{json.dumps(key)}:{opener}")
+            for number, (name, item) in enumerate(items):
+                prefix = f"{json.dumps(name)}:" if isinstance(value, dict) else ""
+                tail = "," if number < len(items) - 1 else ""
+                lines.append(prefix + json.dumps(item, sort_keys=True, separators=(",", ":")) + tail)
+            lines.append(closer + comma)
+        else:
+            lines.append(f"{json.dumps(key)}:{json.dumps(value, sort_keys=True, separators=(',', ':'))}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="fail if the committed catalog is out of date")
     args = parser.parse_args()
-    text = json.dumps(build(), indent=1, sort_keys=True) + "\n"
+    text = encode(build())
     if args.check:
         if CATALOG.read_text(encoding="utf-8") != text:
             print(f"{CATALOG} is out of date: run python scripts/generate_catalog.py", file=sys.stderr)
