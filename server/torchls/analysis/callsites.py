@@ -25,7 +25,7 @@ def arguments_for(param: Param) -> list[NodeOrLeaf] | None:
     Where a call omits an argument that has a default, the default is what the call passes.
     """
     function = param.get_parent_function()
-    if not isinstance(function, Function) or param.star_count:
+    if not isinstance(function, Function) or function.type != "funcdef" or param.star_count:
         return None
     owner = function.parent.parent if function.parent is not None and function.parent.type == "suite" else None
     params = function.get_params()

@@ -141,6 +141,8 @@ class Analyzer:
         self._environment_crashed = False
         self._imports_torch = False  # of the file under analysis
         self._projects: dict[Path, jedi.Project] = {}  # for files outside the project
+        self._function_names = frozenset(name.rsplit(".", 1)[-1] for name in self.catalog.functions)
+        self._candidate_names = self.catalog.member_names | self._function_names
         self._analyses = 0
         self._candidate_started: float | None = None
         threading.Thread(target=self._watch_for_hangs, name="torchls-watchdog", daemon=True).start()
@@ -175,7 +177,7 @@ class Analyzer:
         previous = self._previous.pop(path, None)
         if previous is None or previous.source != source:
             self._previous.clear()  # an edit here can change what other files' units infer
-        if not may_hold_candidates(source, self.catalog.member_names):
+        if not may_hold_candidates(source, self._candidate_names):
             return []
         _keep_parse_trees_alive()
         script = self._script(source, path)
@@ -211,7 +213,7 @@ class Analyzer:
                 if finding is not None:
                     findings.append(finding)
         if settings.enabled(missing_call.CODE):
-            for access in filter(analysed, member_accesses(used, getattr(self.catalog, "function_names", frozenset()))):
+            for access in filter(analysed, member_accesses(used, self._function_names)):
                 finding = self._guarded(self._check_function, access, resolver, settings)
                 if finding is not None:
                     findings.append(finding)
@@ -419,12 +421,19 @@ class Analyzer:
         """
         if not self._imports_torch or not _certain_whatever_receiver(usage, self.catalog.optimizer_classes):
             return None
-        if not _plain_reference(access.receiver_nodes):
-            return None  # `x.max(0).values.tolist()`: what the calls gave is not known, but may be a named tuple
+        attribute = usage.kind == UsageKind.ATTRIBUTE
+        if not _plain_reference(access.receiver_nodes) and (not attribute or access.name in self.catalog.data_names):
+            return None  # what the calls gave is not known: `x.max(0).indices.tolist()` reads a named tuple's field
         members: list[tuple[Member, str | None]] = [
             (m, None) for members in self.catalog.members.values() if (m := members.get(access.name))
         ]
-        if not members or not all(m.is_method for m, _ in members) or len({m.bound_type for m, _ in members}) > 1:
+        if not members or not all(m.is_method for m, _ in members):
+            return None
+        if attribute:  # `x.cpu.numpy()`: only a Tensor's `cpu()` gives something with `numpy`
+            members = [(m, o) for m, o in members if missing_call.call_gives(self.catalog, m, usage.detail)]
+            if len({m.bound_type for m, _ in members}) > 1:
+                members = [(dataclasses.replace(m, bound_type=""), o) for m, o in members]
+        if not members or len({m.bound_type for m, _ in members}) > 1:
             return None
         titles = ", ".join(f"`{ROOT_TITLES[m.root]}`" for m, _ in members)
         how = (
@@ -446,7 +455,9 @@ class Analyzer:
         info = self.catalog.function(f"{modules.pop()}.{access.name}")
         if info is None:
             return None
-        return missing_call.check_function(access, usage, info)
+        # torch's C functions are builtins; the rest are Python functions (the error messages differ).
+        bound = "builtin_function_or_method" if info.qualname.startswith("torch._C") else "function"
+        return missing_call.check_function(access, usage, info, bound)
 
     def _check_grad_mode(self, use: GradModeUse, resolver: Resolver, settings: Settings) -> Finding | None:
         grad_class = self._grad_mode_class(use, resolver)

@@ -3,7 +3,8 @@
 ``def train(model, optimizer, loader)`` says nothing of ``model``; ``model.train()`` on line 12 and
 ``model.parameters()`` on line 14 do. A receiver jedi cannot infer is treated as the torch classes
 whose catalogued members fit *every* use of it in its scope, when those uses name at least two
-distinct catalogued members (names alone are never enough). A use that fits no torch class
+distinct catalogued members, or one that only one torch class has (``loss.backward()``); names
+alone are never enough. A use that fits no torch class
 (``model.fit(...)`` on a Tensor, ``args.train`` read as data) rules that class out; the user's own
 methods on a model (``model.generate()``) are allowed only to ``nn.Module``, the one class users extend.
 """
@@ -110,9 +111,16 @@ def judge(uses: list[Use], catalog: Catalog, exclude: str) -> Evidence | None:
             roots.append(root)
     known = {use.member for use in uses if _shows(use, catalog, roots) and use.member != exclude}
     same_member = any(use.member == exclude and _shows(use, catalog, roots) for use in uses)
-    if not roots or (len(known) < MIN_MEMBERS and not (known and same_member)):
+    distinctive = len(roots) == 1 and any(_only_on(use, catalog) == roots[0] for use in uses if use.member in known)
+    if not roots or (len(known) < MIN_MEMBERS and not (known and (same_member or distinctive))):
         return None
     return Evidence(tuple(roots), tuple(use for use in uses if use.member in catalog.member_names))
+
+
+def _only_on(use: Use, catalog: Catalog) -> str | None:
+    """The one torch class that has the member the way it is used (``backward()``: Tensor), else None."""
+    having = [root for root in catalog.members if _shows(use, catalog, [root])]
+    return having[0] if len(having) == 1 else None
 
 
 def _shows(use: Use, catalog: Catalog, roots: list[str]) -> bool:

@@ -16,6 +16,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +55,8 @@ class _StubModule:
         return "\n".join([*header, *sorted(self.imports), "", *self.lines, ""])
 
 
-def stub_files(fallback: dict[str, Any]) -> dict[str, str]:
-    """Relative path → text of every stub file."""
+def stub_files(fallback: dict[str, Any], function_paths: Iterable[str] = ()) -> dict[str, str]:
+    """Relative path → text of every stub file; ``function_paths`` name the catalogued functions."""
     modules: dict[str, _StubModule] = {}
 
     def module(name: str) -> _StubModule:
@@ -89,6 +90,12 @@ def stub_files(fallback: dict[str, Any]) -> dict[str, str]:
         stub = module(namespace)
         for function in functions:
             stub.lines.append(f"def {function}(*args: Any, **kwargs: Any) -> {stub.ref(TENSOR)}: ...")
+    written = {(namespace, name) for namespace, names in fallback["tensor_functions"].items() for name in names}
+    for qualname in sorted(function_paths):  # `torch.cuda.is_available`: there for `if torch.cuda.is_available:`
+        namespace, _, name = qualname.rpartition(".")
+        if namespace.startswith("torch") and "._" not in namespace and (namespace, name) not in written:
+            written.add((namespace, name))
+            module(namespace).lines.append(f"def {name}(*args: Any, **kwargs: Any) -> Any: ...")
     packages = {name.rsplit(".", depth)[0] for name in modules for depth in range(1, name.count(".") + 1)}
     files = {}
     for name in sorted(set(modules) | packages):
@@ -99,7 +106,7 @@ def stub_files(fallback: dict[str, Any]) -> dict[str, str]:
 
 def stub_directory(catalog: Catalog) -> Path:
     """A directory holding the stubs (written once per catalog, in the user's cache)."""
-    files = stub_files(catalog.fallback)
+    files = stub_files(catalog.fallback, catalog.functions)
     digest = hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest()[:16]
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "torchls"
     target = cache / f"fallback-{digest}"

@@ -29,6 +29,10 @@ from torchls.analysis.catalog import ROOT_TITLES, Catalog, Member
 from torchls.analysis.evidence import Evidence, judge, receiver_uses
 
 _COMP_FOR = ("comp_for", "sync_comp_for")
+# Operations whose result is a tensor when an operand is one: comparisons, arithmetic, bitwise, unary.
+TENSOR_OPERATIONS = frozenset(
+    {"comparison", "arith_expr", "term", "factor", "shift_expr", "and_expr", "xor_expr", "expr"}
+)
 MAX_DEPTH = 6  # how many assignments / forward() bodies to follow for one receiver
 
 
@@ -255,7 +259,23 @@ class Resolver:
             return self._from_definitions(context, atom, depth) or self._from_use([atom], "funcdef") or values
         if atom.type == "atom" and atom.children[0] == "(" and len(atom.children) == 3:  # type: ignore[attr-defined]
             return self._expression(context, atom.children[1], depth + 1)  # type: ignore[attr-defined]
+        if atom.type in TENSOR_OPERATIONS and self._has_tensor_operand(context, atom, depth):  # type: ignore[arg-type]
+            return [TorchObject("Tensor", ROOT_TITLES["Tensor"])]  # `(a == b)`, `-x`, `x @ w`: a tensor again
         return []
+
+    def _has_tensor_operand(self, context: Any, operation: BaseNode, depth: int) -> bool:
+        """True when one operand of an operation is a tensor (the others may be numbers), and no ``in``/``is``."""
+        operands = [child for child in operation.children if child.type != "operator" and child.type != "keyword"]
+        operators = {child.get_code().strip() for child in operation.children if child not in operands}
+        if operators & {"in", "is", "not", "and", "or"} or depth >= MAX_DEPTH:
+            return False
+        for operand in operands:
+            values = self._expression(context, operand, depth + 1)
+            if values and all(
+                isinstance(v, TorchObject) and v.root == "Tensor" for v in map(self._torch_value, values)
+            ):
+                return True
+        return False
 
     def _from_definitions(self, context: Any, name: Any, depth: int) -> list[Any]:
         """Follow a name jedi could not infer to its assignments (``loss = criterion(out, y)``)."""
@@ -360,7 +380,10 @@ class Resolver:
                 if obj is not None and opener == "." and obj.root == "Module":
                     if not self._defines(obj, trailer.children[1].value):  # type: ignore[attr-defined]
                         continue
-                results += list(infer_trailer(context, ValueSet([value]), trailer))
+                inferred = list(infer_trailer(context, ValueSet([value]), trailer))
+                if not inferred and opener == "(":
+                    inferred = self._returned(value, depth + 1)  # a user function jedi could not follow
+                results += inferred
         return results
 
     def _torch_attribute(self, obj: TorchObject, name: str) -> list[Any] | None:
@@ -402,21 +425,31 @@ class Resolver:
         results: list[Any] = []
         for forward in forwards:
             executed = list(forward.execute_with_values())
-            if executed:
-                results += executed
-                continue
-            function_node = getattr(forward, "tree_node", None)
-            if function_node is None or function_node.type != "funcdef":
+            returned = executed or self._returned(forward, depth)
+            if not returned:
                 return []
-            module_context = forward.get_root_context()
-            returns = list(function_node.iter_return_stmts())
-            if not returns:
+            results += returned
+        return results
+
+    def _returned(self, function: Any, depth: int) -> list[Any]:
+        """What a user function's return statements give, walked as receivers are (jedi gave nothing).
+
+        ``return self.critic(x).detach()``: jedi loses the tensor at the module call, this does not.
+        Any bare ``return`` or return of something unknown gives nothing.
+        """
+        function_node = getattr(function, "tree_node", None)
+        if function_node is None or function_node.type != "funcdef" or depth >= MAX_DEPTH:
+            return []
+        module_context = function.get_root_context()
+        results: list[Any] = []
+        for statement in function_node.iter_return_stmts():
+            if len(statement.children) < 2:
                 return []
-            for statement in returns:
-                if len(statement.children) < 2:
-                    return []
-                expression = statement.children[1]
-                results += self._expression(module_context.create_context(expression), expression, depth + 1)
+            expression = statement.children[1]
+            values = self._expression(module_context.create_context(expression), expression, depth + 1)
+            if not values:
+                return []
+            results += values
         return results
 
     def _as_torch(self, value: Any) -> TorchObject | None:

@@ -59,10 +59,9 @@ and has no fix; this rule knows which objects are torch objects and fixes the ca
 from __future__ import annotations
 
 import dataclasses
-from typing import Protocol
 
 from torchls.analysis.candidates import GradModeUse, MemberAccess, code_of
-from torchls.analysis.catalog import Catalog, GradModeClass, Member
+from torchls.analysis.catalog import Catalog, FunctionInfo, GradModeClass, Member
 from torchls.analysis.findings import Applicability, Edit, Finding, Fix, Severity, Span
 from torchls.analysis.usage import STAR, Usage, UsageKind
 
@@ -209,6 +208,8 @@ def check_access(access: MemberAccess, usage: Usage, member: Member, overridden:
             f"`torch.save` pickles the method `{expr}`, which drags in the whole `{access.receiver_text}`, not"
             f" {noun}; `torch.load` with its default `weights_only=True` then fails with UnpicklingError."
         )
+    elif kind == UsageKind.ATTRIBUTE and not bound:  # a Module's `float` is a 'method', a Tensor's a builtin
+        message = f"`{expr}` is a method, not {noun}: `.{usage.detail}` raises AttributeError (no method has it)."
     elif kind == UsageKind.ATTRIBUTE:
         message = (
             f"`{expr}` is a method, not {noun}: `.{usage.detail}` raises AttributeError: '{bound}' object has no"
@@ -237,19 +238,15 @@ def call_gives(catalog: Catalog, member: Member, attribute: str) -> bool:
     if member.returns_kind == "tensor":
         return catalog.member("Tensor", attribute) is not None
     if member.returns_kind == "self":
-        return catalog.member(member.root, attribute) is not None
+        return catalog.member(member.root, attribute) is not None if member.root else False
+    if member.returns_class.startswith("builtins."):
+        python_type = RESULT_TYPES.get(member.returns_class.removeprefix("builtins."))
+        return python_type is not None and hasattr(python_type, attribute)
+    if member.returns_class:
+        return catalog.class_member(member.returns_class, attribute) is not None
     head = member.returns.split("[", 1)[0].strip()
     python_type = RESULT_TYPES.get(head)
     return python_type is not None and " | " not in member.returns and hasattr(python_type, attribute)
-
-
-class FunctionFacts(Protocol):
-    """What the catalog knows of a torch function."""
-
-    kind: str  # "action" (called for its effect) or "value"
-    returns: str  # e.g. "bool"
-    bound_type: str  # the function object's type: "function", "builtin_function_or_method"
-    requires_arguments: bool
 
 
 # Uses of a function that wants its result, for torch's functions that return a value.
@@ -267,11 +264,15 @@ FUNCTION_VALUE_USAGES = frozenset(
 )
 
 
-def check_function(access: MemberAccess, usage: Usage, function: FunctionFacts) -> Finding | None:
-    """A finding for a torch function named without a call (``if torch.cuda.is_available:``)."""
+def check_function(access: MemberAccess, usage: Usage, function: FunctionInfo, bound: str) -> Finding | None:
+    """A finding for a torch function named without a call (``if torch.cuda.is_available:``).
+
+    ``bound`` is the function object's type: ``function``, or ``builtin_function_or_method``.
+    """
     expr, kind = access.text, usage.kind
-    returns, bound, action = function.returns, function.bound_type, function.kind == "action"
-    head = f"`{expr}` is a function, not its result (a `{returns}`)"
+    returns, action = function.returns, function.is_action
+    article = "an" if returns[:1].lower() in "aeiou" else "a"
+    head = f"`{expr}` is a function, not its result ({article} `{returns}`)"
     fix: Fix | None = _call_fix(access, Applicability.SAFE)
     if kind == UsageKind.STATEMENT and action:
         message = f"`{expr}` does nothing: the function is not called."
