@@ -111,7 +111,7 @@ class Catalog:
     """Members per catalogued class, and the names that identify those classes."""
 
     torch_version: str
-    members: dict[str, dict[str, Member]]
+    members: dict[str, Mapping[str, Member]]  # root -> its members (built when first asked for)
     qualnames: dict[str, str]  # class qualified name -> root
     grad_mode_classes: dict[str, GradModeClass]
     optimizer_classes: frozenset[str]
@@ -258,7 +258,7 @@ def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
     classes = _classes(raw)
     roots = raw["roots"]
     # The roots' members as before: the root class's own (it has no catalogued base).
-    members = {root: dict(classes[spec["class"]].own) for root, spec in roots.items()}
+    members = {root: classes[spec["class"]].own for root, spec in roots.items()}
     qualnames = {q: root for root, spec in roots.items() for q in spec["qualnames"]}
     grad_modes = {q: GradModeClass(q, info["name"], info["doc"]) for q, info in raw["grad_mode_classes"].items()}
     fields = raw["member_fields"]
