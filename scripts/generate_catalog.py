@@ -309,6 +309,7 @@ MEMBER_FIELDS = {
     "returns_class": "",
     "yields": None,
     "yields_class": "",
+    "argument": "",
 }
 
 

@@ -54,6 +54,7 @@ class Member:
     # The exact TypeError texts of calling it, read from real calls; a type stored from an argument
     # (a DataLoader's Dataset) has none: the text names the caller's own class.
     call_errors: tuple[str, ...] = ()
+    argument: str = ""  # the constructor parameter it stores as passed: DataLoader.dataset is "dataset"
 
     @property
     def is_method(self) -> bool:
