@@ -698,10 +698,13 @@ class _process_group:
 
     def __enter__(self) -> None:
         self.directory = tempfile.TemporaryDirectory()
-        dist.init_process_group("gloo", init_method=f"file://{self.directory.name}/store", rank=0, world_size=1)
+        self.owned = not dist.is_initialized()  # a caller's group (a test's) is used as it is
+        if self.owned:
+            dist.init_process_group("gloo", init_method=f"file://{self.directory.name}/store", rank=0, world_size=1)
 
     def __exit__(self, *exc: object) -> None:
-        dist.destroy_process_group()
+        if self.owned:
+            dist.destroy_process_group()
         self.directory.cleanup()
 
 
