@@ -448,6 +448,11 @@ def _describe_member(
     if not values:
         return None
     declared = _declared(cls, name, annotations, assigned)
+    argument = _argument(name, assigned)
+    if argument and not declared:
+        # Stored as passed, unannotated (DDP's `module`): the sample's Linear stands for any object
+        # of the root class the argument must be (a Module).
+        declared = [r for r in ROOT_TYPES if any(isinstance(v, r) for v in values)][:1]
     kept, general = _generalised(values, declared)
     # None, int... that the annotation allows and no sample showed (`batch_size=None`).
     extra = [
@@ -463,7 +468,26 @@ def _describe_member(
         entry["types"] = sorted({*entry["types"], *(c.__name__ for c in general)})
         entry["classes"] = sorted({*entry["classes"], *(class_qualname(c) for c in general)})
         entry["callable"] = entry["callable"] or any(callable(v) for v in values)
+    if argument:
+        entry["argument"] = argument
     return entry
+
+
+# The roots, as classes an unannotated argument is generalised to.
+ROOT_TYPES = (nn.Module, optim.Optimizer, lr_scheduler.LRScheduler, lr_scheduler.ReduceLROnPlateau, torch.Tensor)
+
+
+def _argument(name: str, assigned: dict[str, tuple[ast.expr, Any]]) -> str:
+    """The ``__init__`` parameter a data member stores as it was passed (``self.dataset = dataset``)."""
+    if name not in assigned:
+        return ""
+    node, function = assigned[name]
+    if not isinstance(node, ast.Name) or function is None:
+        return ""
+    try:
+        return node.id if node.id in inspect.signature(function).parameters else ""
+    except (TypeError, ValueError):
+        return ""
 
 
 def _declared(
@@ -674,10 +698,13 @@ class _process_group:
 
     def __enter__(self) -> None:
         self.directory = tempfile.TemporaryDirectory()
-        dist.init_process_group("gloo", init_method=f"file://{self.directory.name}/store", rank=0, world_size=1)
+        self.owned = not dist.is_initialized()  # a caller's group (a test's) is used as it is
+        if self.owned:
+            dist.init_process_group("gloo", init_method=f"file://{self.directory.name}/store", rank=0, world_size=1)
 
     def __exit__(self, *exc: object) -> None:
-        dist.destroy_process_group()
+        if self.owned:
+            dist.destroy_process_group()
         self.directory.cleanup()
 
 

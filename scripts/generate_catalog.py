@@ -1,9 +1,14 @@
-"""Generate torchls's catalog of torch members from the installed torch.
+"""Generate torchls's catalog of torch classes, members and functions from the installed torch.
 
-For Module, Optimizer, LRScheduler, ReduceLROnPlateau and Tensor this records, for every
-member, whether it is a method or data, what a method returns, what a data member holds
-at run time and the exact TypeError that calling it raises. The facts come from real torch
-objects (introspection and sample instances), and Tensor's C methods from torch's own stub.
+For every public class a user touches (every ``nn`` module, ``Parameter``, ``Size``, ``device``,
+``dtype``, ``Generator``, ``torch.utils.data``, ``GradScaler``, ``DataParallel`` and DDP,
+``torch.distributions``, ``SummaryWriter``, ``swa_utils``, every optimizer and scheduler) this
+records its names, its catalogued bases and its own members (scripts/catalog_classes.py): whether
+each is a method or data, what a method returns, what a data member holds at run time and the exact
+TypeError that calling it raises. Module, Optimizer, LRScheduler, ReduceLROnPlateau and Tensor are
+the roots the messages are keyed by. Module-level functions that people mention without calling
+come from scripts/catalog_functions.py. The facts come from real torch objects (introspection and
+sample instances), torch's annotations and source, and Tensor's C methods from torch's own stub.
 
     python scripts/generate_catalog.py            # rewrite server/torchls/analysis/catalog.json
     python scripts/generate_catalog.py --check    # exit 1 if the committed catalog differs
@@ -102,7 +107,21 @@ def describe_class(
 
 # The public namespaces the fallback (no torch in the analysed environment) knows, and torch's own
 # stubs that annotate their C functions.
-FALLBACK_NAMESPACES = ("torch", "torch.nn", "torch.nn.functional", "torch.optim", "torch.optim.lr_scheduler")
+FALLBACK_NAMESPACES = (
+    "torch",
+    "torch.nn",
+    "torch.nn.functional",
+    "torch.nn.parallel",
+    "torch.optim",
+    "torch.optim.lr_scheduler",
+    "torch.optim.swa_utils",
+    "torch.utils",
+    "torch.utils.data",
+    "torch.amp",
+    "torch.distributions",
+)
+TENSOR_CLASSES = {"torch.Tensor", "torch.nn.parameter.Parameter", "torch.nn.parameter.Buffer"}
+PLAIN_CLASSES = {"builtins.int": "int", "builtins.float": "float", "builtins.bool": "bool", "builtins.str": "str"}
 FUNCTION_STUBS = {
     "torch": ("_C/_VariableFunctions.pyi",),
     "torch.nn.functional": ("nn/functional.pyi", "_C/_nn.pyi", "_C/_VariableFunctions.pyi"),
@@ -159,11 +178,13 @@ def qualname(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def fallback() -> dict[str, Any]:
+def fallback(table: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """What the no-torch fallback needs: the public classes that are (or derive from) catalogued
     classes, with their catalogued-or-public bases, and the functions that return Tensors.
 
     torchls renders minimal stubs from this for jedi when the analysed environment lacks torch.
+    ``table`` is the catalog's class table: its classes are recorded too, with the data members
+    whose type it knows exactly (``Linear.weight`` a Tensor, ``Linear.in_features`` an int).
     """
     recorded = [*ROOT_CLASSES, *(getattr(torch, name) for name in GRAD_MODE_CLASSES)]
     # Tensor's operators (`a * 2 + 1`, `x[0]`): the catalog describes named members only.
@@ -185,7 +206,9 @@ def fallback() -> dict[str, Any]:
                 continue
             if inspect.ismodule(value) and value.__name__ == f"{namespace}.{name}" in FALLBACK_NAMESPACES:
                 names[name] = value.__name__
-            elif inspect.isclass(value) and (issubclass(value, ROOT_CLASSES[:-1]) or value in recorded):
+            elif inspect.isclass(value) and (
+                issubclass(value, ROOT_CLASSES[:-1]) or value in recorded or qualname(value) in table
+            ):
                 names[name] = qualname(value)
                 if value not in recorded:
                     recorded.append(value)
@@ -209,9 +232,19 @@ def fallback() -> dict[str, Any]:
             for name, annotation in vars(c).get("__annotations__", {}).items()
             if annotation in (torch.Tensor, nn.Parameter, "Tensor", "Parameter") and not name.startswith("_")
         )
+        own = table.get(qualname(cls), {}).get("members", {}) if cls not in ROOT_CLASSES else {}
+        attributes = {}
+        for name, member in own.items():
+            kinds = set(member["classes"]) - {"builtins.NoneType"} if member["kind"] == "data" else set()
+            if kinds and kinds <= TENSOR_CLASSES:
+                tensor_attributes.append(name)
+            elif len(kinds) == 1 and kinds <= set(PLAIN_CLASSES):
+                none = " | None" if "builtins.NoneType" in member["classes"] else ""
+                attributes[name] = PLAIN_CLASSES[kinds.pop()] + none
         forward = getattr(cls, "forward", None)
         forward_returns = inspect.signature(forward).return_annotation if issubclass(cls, nn.Module) else None
         classes[qualname(cls)] = {
+            "attributes": attributes,
             "bases": bases,
             "forward_returns_tensor": forward_returns in (torch.Tensor, "Tensor") and cls is not nn.Module,
             "tensor_attributes": sorted(set(tensor_attributes)),
@@ -240,7 +273,8 @@ def build() -> dict[str, Any]:
     optimizers = sorted(
         n for n in dir(optim) if inspect.isclass(getattr(optim, n)) and issubclass(getattr(optim, n), optim.Optimizer)
     )
-    classes, member_table = shared_members(class_table(roots, stubs))
+    table = class_table(roots, stubs)
+    classes, member_table = shared_members(table)
     return {
         "generated_by": "scripts/generate_catalog.py",
         "torch_version": torch.__version__.split("+")[0],
@@ -254,7 +288,7 @@ def build() -> dict[str, Any]:
         "functions": function_table(),
         "grad_mode_classes": grad_modes,
         "optimizer_classes": optimizers,
-        "fallback": fallback(),
+        "fallback": fallback(table),
     }
 
 
@@ -275,6 +309,7 @@ MEMBER_FIELDS = {
     "returns_class": "",
     "yields": None,
     "yields_class": "",
+    "argument": "",
 }
 
 

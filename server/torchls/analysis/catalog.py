@@ -54,6 +54,7 @@ class Member:
     # The exact TypeError texts of calling it, read from real calls; a type stored from an argument
     # (a DataLoader's Dataset) has none: the text names the caller's own class.
     call_errors: tuple[str, ...] = ()
+    argument: str = ""  # the constructor parameter it stores as passed: DataLoader.dataset is "dataset"
 
     @property
     def is_method(self) -> bool:
@@ -111,7 +112,7 @@ class Catalog:
     """Members per catalogued class, and the names that identify those classes."""
 
     torch_version: str
-    members: dict[str, dict[str, Member]]
+    members: dict[str, Mapping[str, Member]]  # root -> its members (built when first asked for)
     qualnames: dict[str, str]  # class qualified name -> root
     grad_mode_classes: dict[str, GradModeClass]
     optimizer_classes: frozenset[str]
@@ -258,7 +259,7 @@ def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
     classes = _classes(raw)
     roots = raw["roots"]
     # The roots' members as before: the root class's own (it has no catalogued base).
-    members = {root: dict(classes[spec["class"]].own) for root, spec in roots.items()}
+    members = {root: classes[spec["class"]].own for root, spec in roots.items()}
     qualnames = {q: root for root, spec in roots.items() for q in spec["qualnames"]}
     grad_modes = {q: GradModeClass(q, info["name"], info["doc"]) for q, info in raw["grad_mode_classes"].items()}
     fields = raw["member_fields"]

@@ -2,9 +2,11 @@
 
 When the analysed interpreter has no torch, jedi knows nothing of ``import torch``. torchls then
 gives jedi a minimal torch written from the catalog's ``fallback`` section (generated from real
-torch): the public classes of ``torch``, ``torch.nn``, ``torch.optim`` and
-``torch.optim.lr_scheduler`` with their real module paths and bases, the grad-mode classes, which
-layers' ``forward`` returns a Tensor, and which functions (``torch.randn``, ``F.relu``, ...) do.
+torch): the public classes of ``torch``, ``torch.nn``, ``torch.optim``, ``torch.optim.lr_scheduler``,
+``torch.utils.data``, ``torch.amp``, ``torch.distributions``... with their real module paths and
+bases, their data members of known type (``Linear.weight`` a Tensor, ``Linear.in_features`` an int),
+the grad-mode classes, which layers' ``forward`` returns a Tensor, and which functions
+(``torch.randn``, ``F.relu``, ...) do.
 Everything else is jedi's ordinary inference on the user's code: import aliases, user subclasses
 in other files, annotations, ``self.x`` assignments, reassignments. The stubs only describe
 torch's types; what is a method and what is data still comes from the catalog.
@@ -69,6 +71,9 @@ def stub_files(fallback: dict[str, Any], function_paths: Iterable[str] = ()) -> 
         name = qualname.rpartition(".")[2]
         bases = ", ".join(stub.ref(base) for base in spec["bases"])
         body = [f"    {attribute}: {stub.ref(TENSOR)}" for attribute in spec["tensor_attributes"]]
+        body += [
+            f"    {attribute}: {annotation}" for attribute, annotation in sorted(spec.get("attributes", {}).items())
+        ]
         for operator in spec["tensor_operators"]:
             body.append(f"    def {operator}(self, *args: Any, **kwargs: Any) -> {stub.ref(TENSOR)}: ...")
         if spec["item_is_module"]:
