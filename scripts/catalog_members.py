@@ -249,6 +249,9 @@ def _as_class(annotation: Any, function: Any) -> type | None:
             return None
     if annotation is None or annotation is type(None):
         return None
+    origin = typing.get_origin(annotation)
+    if isinstance(origin, type) and origin.__module__ in ("builtins", "collections"):
+        return origin  # `Dict[str, Any]` is a dict: what matters is which attributes the result has
     return annotation if isinstance(annotation, type) and annotation not in (typing.Any, object) else None
 
 

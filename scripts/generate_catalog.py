@@ -28,6 +28,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy
 import torch
 from torch import nn, optim
 from torch.optim import lr_scheduler
@@ -286,10 +287,21 @@ def build() -> dict[str, Any]:
         "member_fields": list(MEMBER_FIELDS),
         "member_table": member_table,
         "functions": function_table(),
+        # `x.max(0).values`: the fields of the named tuples torch's functions return are data.
+        "return_type_fields": sorted(
+            {field for name in dir(torch.return_types) for field in _fields(getattr(torch.return_types, name))}
+        ),
+        # What some methods return that is not torch's (`Tensor.numpy()`): the attributes it has.
+        "foreign_classes": {"numpy.ndarray": sorted(n for n in dir(numpy.ndarray) if not n.startswith("_"))},
         "grad_mode_classes": grad_modes,
         "optimizer_classes": optimizers,
         "fallback": fallback(table),
     }
+
+
+def _fields(cls: Any) -> tuple[str, ...]:
+    """The field names of one of torch's named-tuple result types (``values``, ``indices``)."""
+    return tuple(getattr(cls, "__match_args__", ()))
 
 
 # A member is stored as a row of these fields (the catalog's "member_fields"), trailing defaults

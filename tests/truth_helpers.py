@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
+import traceback
 import types
 import warnings
 from pathlib import Path
@@ -99,6 +100,10 @@ def assert_message_true(finding: Finding, source: str, path: Path, case: str) ->
         if claim.group("text"):
             alternatives = claim.group("text").split(" / ")
             assert any(text in str(error) for text in alternatives), f"{case}: {str(error)!r} vs {alternatives}"
+    elif error is not None and "always true" in finding.message:
+        # The condition itself is silent; what it guards runs when it should not, and may fail there.
+        assert claim is None, f"a warning is for silent bugs: {finding.message}"
+        assert _line_raised(error, path) != finding.span.start[0], f"{case}: the condition raised {error!r}"
     else:
         assert claim is None, f"a warning is for silent bugs: {finding.message}"
         assert error is None, f"{case}: the message says the bug is silent, but it raised {error!r}"
@@ -110,3 +115,12 @@ def assert_message_true(finding: Finding, source: str, path: Path, case: str) ->
     if fix.applicability != Applicability.DISPLAY_ONLY:
         fixed = apply_edits(source, fix.edits)
         assert run_case(load_module(fixed, path), case) is None, f"{case}: the fixed code fails"
+
+
+def _line_raised(error: BaseException, path: Path) -> int | None:
+    """The line of ``path`` where the error passed last (None if it never did)."""
+    line = None
+    for frame in traceback.extract_tb(error.__traceback__):
+        if frame.filename == str(path):
+            line = frame.lineno
+    return line

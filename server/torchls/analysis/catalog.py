@@ -121,6 +121,8 @@ class Catalog:
     classes: dict[str, ClassInfo] = field(default_factory=dict)  # every name of every class -> its info
     functions: dict[str, FunctionInfo] = field(default_factory=dict)  # every name of every function -> its info
     data_names: frozenset[str] = field(default_factory=frozenset)  # names some class has as non-callable data
+    return_type_fields: frozenset[str] = field(default_factory=frozenset)  # `values`, `indices` of `x.max(0)`
+    foreign_classes: dict[str, frozenset[str]] = field(default_factory=dict)  # e.g. numpy.ndarray's attributes
 
     def member(self, root: str, name: str) -> Member | None:
         """The member ``name`` of the catalogued class ``root``, if torch has it."""
@@ -284,4 +286,6 @@ def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
         classes=classes,
         functions=_functions(raw),
         data_names=frozenset(data_names),
+        return_type_fields=frozenset(raw["return_type_fields"]),
+        foreign_classes={name: frozenset(attributes) for name, attributes in raw["foreign_classes"].items()},
     )

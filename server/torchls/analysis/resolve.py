@@ -303,7 +303,8 @@ class Resolver:
     def _from_call_sites(self, param: Any, depth: int) -> list[Any]:
         """A parameter's values: what every call of its function in this module passes to it.
 
-        One argument that is not a torch object, or not known, leaves the parameter unknown.
+        An argument that is not known leaves the parameter unknown; one that is not a torch object
+        is kept, so that the receiver counts as not torch's (no evidence from use overrides it).
         """
         if param.get_root_node() is not self._module_context.tree_node:
             return []
@@ -314,12 +315,17 @@ class Resolver:
         for argument in arguments:
             context = self._module_context.create_context(argument)
             values = [value for value in self._expression(context, argument, depth + 1) if not _is_none(value)]
-            objects = [self._torch_value(value) for value in values]
-            if not objects or None in objects:
+            if not values:
                 return []
-            results += objects
+            results += values
         lines = tuple(sorted({argument.start_pos[0] for argument in arguments}))
-        return [dataclasses.replace(obj, call_lines=lines, receiver=param.name.value) for obj in results]
+        known = []
+        for value in results:
+            obj = self._torch_value(value)
+            if obj is not None:
+                value = dataclasses.replace(obj, call_lines=lines, receiver=param.name.value)
+            known.append(value)
+        return known
 
     def _only_roots(self, values: list[Any]) -> bool:
         """True when every value is an instance of a catalogued class itself (``Module``), not of a subclass."""

@@ -211,8 +211,9 @@ def check_access(access: MemberAccess, usage: Usage, member: Member, overridden:
     elif kind == UsageKind.ATTRIBUTE and not bound:  # a Module's `float` is a 'method', a Tensor's a builtin
         message = f"`{expr}` is a method, not {noun}: `.{usage.detail}` raises AttributeError (no method has it)."
     elif kind == UsageKind.ATTRIBUTE:
+        owner = "function" if bound == "method" else bound  # a bound method looks its attributes up on its function
         message = (
-            f"`{expr}` is a method, not {noun}: `.{usage.detail}` raises AttributeError: '{bound}' object has no"
+            f"`{expr}` is a method, not {noun}: `.{usage.detail}` raises AttributeError: '{owner}' object has no"
             f" attribute '{usage.detail}'."
         )
     elif kind == UsageKind.LOADED:
@@ -242,6 +243,9 @@ def call_gives(catalog: Catalog, member: Member, attribute: str) -> bool:
     if member.returns_class.startswith("builtins."):
         python_type = RESULT_TYPES.get(member.returns_class.removeprefix("builtins."))
         return python_type is not None and hasattr(python_type, attribute)
+    foreign = catalog.foreign_classes.get(member.returns_class or member.returns)
+    if foreign is not None:
+        return attribute in foreign
     if member.returns_class:
         return catalog.class_member(member.returns_class, attribute) is not None
     head = member.returns.split("[", 1)[0].strip()
