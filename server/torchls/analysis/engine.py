@@ -422,9 +422,10 @@ class Analyzer:
         if not self._imports_torch or not _certain_whatever_receiver(usage, self.catalog.optimizer_classes):
             return None
         attribute = usage.kind == UsageKind.ATTRIBUTE
-        named_data = self.catalog.data_names | self.catalog.return_type_fields
-        if not _plain_reference(access.receiver_nodes) and (not attribute or access.name in named_data):
-            return None  # what the calls gave is not known: `x.max(0).indices.tolist()` reads a named tuple's field
+        if access.name in self.catalog.data_names or access.name in self.catalog.return_type_fields:
+            return None  # data somewhere in torch: `x.max(0).indices`, a `Subset`'s `indices`, may be meant
+        if not _plain_reference(access.receiver_nodes) and not attribute:
+            return None  # what the calls gave is not known
         members: list[tuple[Member, str | None]] = [
             (m, None) for members in self.catalog.members.values() if (m := members.get(access.name))
         ]

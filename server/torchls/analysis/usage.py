@@ -16,10 +16,10 @@ import types
 from dataclasses import dataclass
 from enum import Enum
 
-from parso.python.tree import Function
+from parso.python.tree import Function, Name
 from parso.tree import BaseNode, NodeOrLeaf
 
-from torchls.analysis.candidates import MemberAccess, code_of
+from torchls.analysis.candidates import MemberAccess, code_of, used_names
 
 
 class UsageKind(str, Enum):
@@ -51,6 +51,9 @@ class Usage:
 
     kind: UsageKind
     detail: str = ""
+    # `state = model.state_dict` then `torch.save(state, ...)`: the name it was stored in, and where used
+    stored_in: str = ""
+    used_on: int = 0
 
 
 ITERATING_BUILTINS = frozenset(
@@ -147,7 +150,9 @@ def _classify_value(node: NodeOrLeaf, optimizers: frozenset[str]) -> Usage | Non
         operator = children[1].value  # type: ignore[attr-defined]
         if operator != "=" and operator.endswith("="):
             return Usage(UsageKind.ARITHMETIC, f"`{operator}`")
-        return None  # `f = model.eval`: a deliberate reference
+        if operator == "=" and children[0].type == "name":
+            return _classify_stored(children[0], optimizers)
+        return None
     if kind == "not_test":
         return Usage(UsageKind.TRUTH)
     if kind in ("and_test", "or_test"):
@@ -176,6 +181,41 @@ def _classify_value(node: NodeOrLeaf, optimizers: frozenset[str]) -> Usage | Non
     if kind == "return_stmt":
         return _classify_return(parent)
     return None
+
+
+def _classify_stored(target: Name, optimizers: frozenset[str]) -> Usage | None:
+    """``name = x.method``: how ``name`` is used afterwards, if every later use wants the result.
+
+    Silent when the name is called later (``orig = opt.zero_grad; ...; orig()``), bound again, or used
+    in any way that may want the method itself (passed on, returned, stored, a callback).
+    """
+    scope = target.search_ancestor("funcdef", "lambdef", "file_input")
+    if scope is None:
+        return None
+    found: Usage | None = None
+    for leaf in used_names(scope).get(target.value, []):  # type: ignore[arg-type]
+        if leaf is target:
+            continue
+        if leaf.is_definition() or leaf.start_pos < target.start_pos:
+            return None
+        usage = _classify_use_of_name(leaf, optimizers)
+        if usage is None:
+            return None
+        found = found or Usage(usage.kind, usage.detail, target.value, leaf.start_pos[0])
+    return found
+
+
+def _classify_use_of_name(leaf: Name, optimizers: frozenset[str]) -> Usage | None:
+    """What a later use of a stored method does with it (None: called, or nothing the rules know)."""
+    parent = leaf.parent
+    if parent is not None and parent.type in ("atom_expr", "power") and parent.children[0] is leaf:
+        trailer = parent.children[1]
+        if trailer.type == "trailer" and trailer.children[0] == "." and len(parent.children) >= 2:
+            attribute = trailer.children[1].value
+            if attribute not in METHOD_ATTRIBUTES and attribute not in MOCK_ATTRIBUTES:
+                return Usage(UsageKind.ATTRIBUTE, attribute)
+        return None  # called (`orig()`), or indexed: left to the usual rules
+    return _classify_value(leaf, optimizers)
 
 
 def _classify_argument(
