@@ -10,6 +10,7 @@ Recall on this set is measured by benchmarks/recall.py, not asserted.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,12 @@ def marked_cases() -> Iterator[tuple[Path, str, str]]:
         marks = {case_of_line(line, source, cases): kind for line, kind in bug_lines(source).items()}
         for case in cases:
             yield path, case, marks.get(case, "")
+
+
+@pytest.fixture(autouse=True)
+def temporary_files_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cases write checkpoints with `tempfile`: keep them in this test's folder."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
 
 
 @pytest.fixture(scope="module")
