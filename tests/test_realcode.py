@@ -2,7 +2,8 @@
 
 Each positive ``case_*`` calls exactly one bug, on a line marked ``# bug: <ExceptionName>`` or
 ``# bug: silent``. These tests prove the marks (the case raises that exception, or runs without
-error and, where it is cheap to see, visibly misbehaves), and hold torchls to precision: every
+error and, where it is cheap to see, visibly misbehaves, and stops once the call is added), and
+hold torchls to precision: every
 finding is on a marked line and its message and fix pass the truth checks of tests/test_truth.py.
 Recall on this set is measured by benchmarks/recall.py, not asserted.
 """
