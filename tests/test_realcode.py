@@ -2,13 +2,17 @@
 
 Each positive ``case_*`` calls exactly one bug, on a line marked ``# bug: <ExceptionName>`` or
 ``# bug: silent``. These tests prove the marks (the case raises that exception, or runs without
-error and, where it is cheap to see, visibly misbehaves), and hold torchls to precision: every
+error and, where it is cheap to see, visibly misbehaves, and stops once the call is added), and
+hold torchls to precision: every
 finding is on a marked line and its message and fix pass the truth checks of tests/test_truth.py.
 Recall on this set is measured by benchmarks/recall.py, not asserted.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +35,14 @@ def _no_gradients(model: Any) -> bool:
 SILENT_EVIDENCE: dict[str, Callable[[Any], bool]] = {
     "classifier_train.case_test_loop_eval": lambda model: model.training,
     "classifier_train.case_train_one_epoch_backward": _no_gradients,
+    "cli_checks.case_protein_main": lambda device: isinstance(device, torch.device) and device.type == "cuda",
+    "cli_checks.case_model_factory_guard": lambda model: isinstance(model, torch.nn.Module),
+    "cli_checks.case_get_device": lambda device: device.type == "cuda",
+    "cli_checks.case_require_gpu": lambda refused: refused is False,
+    "cli_checks.case_estimator_fallback": lambda cuda: cuda is True,
+    "cli_checks.case_answer_phase": lambda no_cuda: no_cuda is False,
+    "cli_checks.case_config_gpu_device": lambda device: device.type == "cuda",
+    "cli_checks.case_orbit_env": lambda device: device.type == "cuda",
     "device_setup.case_module_device": lambda device: device.type == "cuda",
     "device_setup.case_set_seed": lambda seeded_cuda: seeded_cuda is True,
     "device_setup.case_flow_matching_main": lambda device: device.type == "cuda",
@@ -81,6 +93,12 @@ def marked_cases() -> Iterator[tuple[Path, str, str]]:
             yield path, case, marks.get(case, "")
 
 
+@pytest.fixture(autouse=True)
+def temporary_files_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cases write checkpoints with `tempfile`: keep them in this test's folder."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+
 @pytest.fixture(scope="module")
 def analysed(analyzer: Analyzer) -> dict[Path, list[Finding]]:
     return {path: analyzer.analyze(path.read_text(encoding="utf-8"), path) for path in realcode_files()}
@@ -115,6 +133,28 @@ def test_bug_misbehaves_as_marked(path: Path, case: str, mark: str) -> None:
     else:
         assert error is not None, f"{case} is marked {mark} but ran without error"
         assert type(error).__name__ == mark, f"{case}: raised {error!r}, marked {mark}"
+
+
+SILENT_MEMBERS = "eval|train|zero_grad|backward|step|state_dict|is_available|get_rank|is_initialized"
+UNCALLED = re.compile(rf"\.({SILENT_MEMBERS})\b(?!\s*\()")
+
+
+def silent_cases() -> list[tuple[Path, str]]:
+    return [(path, case) for path, case, mark in marked_cases() if f"{path.stem}.{case}" in SILENT_EVIDENCE]
+
+
+@pytest.mark.parametrize("path,case", silent_cases(), ids=lambda v: getattr(v, "stem", v))
+def test_silent_evidence_goes_away_once_the_call_is_added(path: Path, case: str) -> None:
+    """The evidence describes the bug, not something else: add the `()` and it is gone."""
+    source = path.read_text(encoding="utf-8")
+    cases = case_functions(source)
+    (line,) = [line for line in bug_lines(source) if case_of_line(line, source, cases) == case]
+    lines = source.splitlines(keepends=True)
+    lines[line - 1] = UNCALLED.sub(lambda m: m.group(0) + "()", lines[line - 1], count=1)
+    assert lines[line - 1] != source.splitlines(keepends=True)[line - 1], "no uncalled method on the line"
+    error, result = call_case(load_module("".join(lines), path), case)
+    assert error is None, f"{case}: the called version raised {error!r}"
+    assert not SILENT_EVIDENCE[f"{path.stem}.{case}"](result), f"{case}: the evidence stays once fixed"
 
 
 @pytest.mark.parametrize("path", realcode_files(), ids=lambda p: p.stem)
