@@ -10,7 +10,6 @@ Recall on this set is measured by benchmarks/recall.py, not asserted.
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 
 from torchls.analysis.engine import Analyzer
 from torchls.analysis.findings import Finding
