@@ -244,7 +244,7 @@ def fallback(table: dict[str, dict[str, Any]]) -> dict[str, Any]:
                 attributes[name] = PLAIN_CLASSES[kinds.pop()] + none
         forward = getattr(cls, "forward", None)
         forward_returns = inspect.signature(forward).return_annotation if issubclass(cls, nn.Module) else None
-        classes[qualname(cls)] = {
+        spec = {
             "attributes": attributes,
             "bases": bases,
             "forward_returns_tensor": forward_returns in (torch.Tensor, "Tensor") and cls is not nn.Module,
@@ -254,6 +254,8 @@ def fallback(table: dict[str, dict[str, Any]]) -> dict[str, Any]:
             "item_is_module": gives_modules(cls, "__getitem__", r"(.+)"),
             "iterates_modules": gives_modules(cls, "__iter__", r"Iterator\[(.+)\]"),
         }
+        # Empty and false entries are left out (the stub writer reads them as such): a third of the section.
+        classes[qualname(cls)] = {key: value for key, value in spec.items() if value or key == "bases"}
     return {"classes": classes, "exports": exports, "tensor_functions": functions}
 
 

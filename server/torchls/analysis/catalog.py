@@ -76,7 +76,7 @@ class GradModeClass:
     doc: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity: comparing would build every lazy member
 class ClassInfo:
     """One catalogued torch class: its names, catalogued bases and own members."""
 

@@ -70,17 +70,17 @@ def stub_files(fallback: dict[str, Any], function_paths: Iterable[str] = ()) -> 
         stub = module(qualname.rpartition(".")[0])
         name = qualname.rpartition(".")[2]
         bases = ", ".join(stub.ref(base) for base in spec["bases"])
-        body = [f"    {attribute}: {stub.ref(TENSOR)}" for attribute in spec["tensor_attributes"]]
+        body = [f"    {attribute}: {stub.ref(TENSOR)}" for attribute in spec.get("tensor_attributes", [])]
         body += [
             f"    {attribute}: {annotation}" for attribute, annotation in sorted(spec.get("attributes", {}).items())
         ]
-        for operator in spec["tensor_operators"]:
+        for operator in spec.get("tensor_operators", []):
             body.append(f"    def {operator}(self, *args: Any, **kwargs: Any) -> {stub.ref(TENSOR)}: ...")
-        if spec["item_is_module"]:
+        if spec.get("item_is_module"):
             body.append(f"    def __getitem__(self, *args: Any, **kwargs: Any) -> {stub.ref(MODULE)}: ...")
-        if spec["iterates_modules"]:
+        if spec.get("iterates_modules"):
             body.append(f"    def __iter__(self) -> Iterator[{stub.ref(MODULE)}]: ...")
-        if spec["forward_returns_tensor"]:
+        if spec.get("forward_returns_tensor"):
             body.append(f"    def forward(self, *args: Any, **kwargs: Any) -> {stub.ref(TENSOR)}: ...")
         stub.lines += [f"class {name}({bases}):" if bases else f"class {name}:", *(body or ["    ..."])]
     for namespace, exports in fallback["exports"].items():
