@@ -143,6 +143,9 @@ class Analyzer:
         self._projects: dict[Path, jedi.Project] = {}  # for files outside the project
         self._function_names = frozenset(name.rsplit(".", 1)[-1] for name in self.catalog.functions)
         self._candidate_names = self.catalog.member_names | self._function_names
+        self._method_names = frozenset(
+            name for info in set(self.catalog.classes.values()) for name, m in info.own.items() if m.is_method
+        )
         self._analyses = 0
         self._candidate_started: float | None = None
         threading.Thread(target=self._watch_for_hangs, name="torchls-watchdog", daemon=True).start()
@@ -262,7 +265,7 @@ class Analyzer:
         objects = resolver.torch_objects(access.receiver_nodes)
         if not objects:
             return None
-        member = self.catalog.member(objects[0].root, leaf.value)
+        member = objects[0].member(self.catalog, leaf.value)
         if member is None or resolver.override(objects[0], leaf.value) == "data":
             return None
         return MemberInfo(Span(leaf.start_pos, leaf.end_pos), access.text, member=member, receiver=objects[0])
@@ -388,10 +391,7 @@ class Analyzer:
         ``usage`` is None for a call (TL002 wants data), else the context of an uncalled method.
         """
         want_method = usage is not None
-        if not any(
-            (m := members.get(access.name)) is not None and m.is_method == want_method
-            for members in self.catalog.members.values()
-        ):
+        if access.name not in (self._method_names if want_method else self.catalog.data_names):
             return None
         objects = resolver.torch_objects(access.receiver_nodes, access.expr.children[access.index])
         self.stats["candidates"] += 1
@@ -402,7 +402,7 @@ class Analyzer:
             return self._receiver_unknown(access, usage) if usage is not None else None
         result = []
         for obj in objects:
-            member = self.catalog.member(obj.root, access.name)
+            member = obj.member(self.catalog, access.name)
             if member is None or member.is_method != want_method or (not want_method and member.callable):
                 return None
             override = resolver.override(obj, access.name)

@@ -33,6 +33,10 @@ _COMP_FOR = ("comp_for", "sync_comp_for")
 TENSOR_OPERATIONS = frozenset(
     {"comparison", "arith_expr", "term", "factor", "shift_expr", "and_expr", "xor_expr", "expr"}
 )
+# Return expressions that are not a tensor: tuples, lists, dicts, sets, strings, numbers, None, lambdas.
+NOT_TENSORS = frozenset({"testlist", "testlist_star_expr", "atom", "string", "number", "keyword", "lambdef"})
+# Functions whose result is the module given to them, compiled, scripted or copied.
+KEEPS_ARGUMENT = frozenset({"torch.compile", "torch.jit.script", "torch.jit._script.script", "copy.deepcopy"})
 MAX_DEPTH = 6  # how many assignments / forward() bodies to follow for one receiver
 
 
@@ -47,6 +51,13 @@ class TorchObject:
     evidence: Evidence | None = None
     receiver: str = ""  # the receiver the evidence is about, as written
     call_lines: tuple[int, ...] = ()  # the lines of the calls whose arguments made a parameter known
+    mro: tuple[str, ...] = ()  # the class's MRO as qualified names, when known: members are looked up there
+
+    def member(self, catalog: Catalog, name: str) -> Member | None:
+        """Torch's member ``name`` on this object: on its most derived catalogued class, else on its root."""
+        if self.mro:
+            return catalog.lookup(self.mro, name)
+        return catalog.member(self.root, name)
 
 
 @dataclass(frozen=True, eq=False)
@@ -249,6 +260,10 @@ class Resolver:
         return self._atom(context, node, depth)
 
     def _atom(self, context: Any, atom: NodeOrLeaf, depth: int) -> list[Any]:
+        if atom.type in TENSOR_OPERATIONS and self._has_tensor_operand(context, atom, depth):  # type: ignore[arg-type]
+            return [TorchObject("Tensor", ROOT_TITLES["Tensor"])]  # `(a == b)`, `-x`, `x @ w`: a tensor again
+        if atom.type == "atom" and atom.children[0] == "(" and len(atom.children) == 3:  # type: ignore[attr-defined]
+            return self._expression(context, atom.children[1], depth + 1)  # type: ignore[attr-defined]
         values = list(context.infer_node(atom))
         if values and not all(map(_is_none, values)):
             if atom.type == "name" and self._only_roots(values):
@@ -257,10 +272,6 @@ class Resolver:
             return values
         if atom.type == "name":
             return self._from_definitions(context, atom, depth) or self._from_use([atom], "funcdef") or values
-        if atom.type == "atom" and atom.children[0] == "(" and len(atom.children) == 3:  # type: ignore[attr-defined]
-            return self._expression(context, atom.children[1], depth + 1)  # type: ignore[attr-defined]
-        if atom.type in TENSOR_OPERATIONS and self._has_tensor_operand(context, atom, depth):  # type: ignore[arg-type]
-            return [TorchObject("Tensor", ROOT_TITLES["Tensor"])]  # `(a == b)`, `-x`, `x @ w`: a tensor again
         return []
 
     def _has_tensor_operand(self, context: Any, operation: BaseNode, depth: int) -> bool:
@@ -367,7 +378,7 @@ class Resolver:
                 continue
             if isinstance(value, BoundMember):
                 if opener == "(":
-                    results += self._call_member(value, depth)
+                    results += self._call_member(value, depth, without_arguments=len(trailer.children) == 2)
                 continue
             obj = value if isinstance(value, TorchObject) else self._as_torch(value)
             is_jedi_value = not isinstance(value, TorchObject)
@@ -386,6 +397,9 @@ class Resolver:
                 if obj is not None and opener == "." and obj.root == "Module":
                     if not self._defines(obj, trailer.children[1].value):  # type: ignore[attr-defined]
                         continue
+                if opener == "(" and qualified_name(value) in KEEPS_ARGUMENT:
+                    results += self._first_argument(context, trailer, depth)  # `torch.compile(model)`: the model
+                    continue
                 inferred = list(infer_trailer(context, ValueSet([value]), trailer))
                 if not inferred and opener == "(":
                     inferred = self._returned(value, depth + 1)  # a user function jedi could not follow
@@ -394,7 +408,7 @@ class Resolver:
 
     def _torch_attribute(self, obj: TorchObject, name: str) -> list[Any] | None:
         """Step through ``obj.name`` with the catalog; None leaves it to jedi."""
-        member = self._catalog.member(obj.root, name)
+        member = obj.member(self._catalog, name)
         if member is None:
             return None
         override = self.override(obj, name)
@@ -405,9 +419,12 @@ class Resolver:
             return [BoundMember(obj, member)]
         if "torch.Tensor" in member.types and set(member.types) <= {"torch.Tensor", "NoneType"}:
             return [TorchObject("Tensor", ROOT_TITLES["Tensor"])]
+        classes = [qualname for qualname in member.classes if qualname != "builtins.NoneType"]
+        if len(classes) == 1 and (held := self._object_of_class(classes[0])) is not None:
+            return [held]  # `lin.weight`: a Parameter; `loader.dataset`: a Dataset; `ddp.module`: a Module
         return None
 
-    def _call_member(self, bound: BoundMember, depth: int) -> list[Any]:
+    def _call_member(self, bound: BoundMember, depth: int, without_arguments: bool) -> list[Any]:
         member = bound.member
         if bound.owner.root == "Module" and member.name == "forward":
             return self._module_call(bound.owner, depth)
@@ -417,6 +434,8 @@ class Resolver:
             return [TorchObject("Tensor", ROOT_TITLES["Tensor"])]
         if member.returns_kind == "iterator" and member.yields:
             return [TorchIterator(member.yields)]
+        if without_arguments and member.returns_class and (returned := self._object_of_class(member.returns_class)):
+            return [returned]  # `x.size()`: a torch.Size (`x.size(0)` is an int; `x.max(0)` a named tuple)
         return []
 
     def _module_call(self, obj: TorchObject, depth: int) -> list[Any]:
@@ -431,11 +450,37 @@ class Resolver:
         results: list[Any] = []
         for forward in forwards:
             executed = list(forward.execute_with_values())
-            returned = executed or self._returned(forward, depth)
+            returned = executed or self._returned(forward, depth) or self._forward_guess(obj, forward)
             if not returned:
                 return []
             results += returned
         return results
+
+    def _forward_guess(self, obj: TorchObject, forward: Any) -> list[Any]:
+        """What calling a module gives when its ``forward`` says nothing jedi can follow.
+
+        torch's containers give what the catalog says (``nn.Sequential``: a Tensor); a user's module
+        whose ``forward`` returns no literal tuple, list or dict gives a Tensor, as modules do.
+        """
+        for qualname in obj.mro:
+            info = self._catalog.class_info(qualname)
+            if info is not None and info.call:
+                called = self._object_of_class(info.call)
+                return [called] if called is not None else []
+        node = getattr(forward, "tree_node", None)
+        if node is None or node.type != "funcdef" or qualified_name(forward.py__class__()).startswith("torch."):
+            return []
+        for statement in node.iter_return_stmts():
+            if len(statement.children) < 2 or statement.children[1].type in NOT_TENSORS:
+                return []
+        return [TorchObject("Tensor", ROOT_TITLES["Tensor"])]
+
+    def _first_argument(self, context: Any, trailer: BaseNode, depth: int) -> list[Any]:
+        inner = trailer.children[1] if len(trailer.children) == 3 else None
+        first = inner.children[0] if inner is not None and inner.type == "arglist" else inner
+        if first is None or first.type == "argument":
+            return []
+        return self._expression(context, first, depth + 1)
 
     def _returned(self, function: Any, depth: int) -> list[Any]:
         """What a user function's return statements give, walked as receivers are (jedi gave nothing).
@@ -466,10 +511,23 @@ class Resolver:
             mro = [qualified_name(cls) for cls in value.py__class__().py__mro__()]
         except Exception:
             return None
+        return self._catalog_object(mro, value)
+
+    def _catalog_object(self, mro: list[str], value: Any = None) -> TorchObject | None:
+        """A torch object for an MRO with a catalogued class (``DataLoader`` has no root class: root "")."""
         root = self._catalog.root_of(mro)
-        if root is None:
+        if root is None and not any(qualname in self._catalog.classes for qualname in mro):
             return None
-        return TorchObject(root, mro[0] or ROOT_TITLES[root], value)
+        return TorchObject(root or "", mro[0] or ROOT_TITLES.get(root or "", ""), value, mro=tuple(mro))
+
+    def _object_of_class(self, qualname: str) -> TorchObject | None:
+        """A torch object for a catalogued class named by the catalog (what a member holds or returns)."""
+        info = self._catalog.class_info(qualname)
+        if info is None:
+            return None
+        if info.root == "Tensor":
+            return TorchObject("Tensor", ROOT_TITLES["Tensor"])
+        return self._catalog_object([info.qualname, *info.bases])
 
 
 PROPERTY_DECORATORS = ("property", "cached_property", "functools.cached_property", "setter", "getter")

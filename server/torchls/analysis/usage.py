@@ -130,6 +130,12 @@ def _classify_value(node: NodeOrLeaf, optimizers: frozenset[str]) -> Usage | Non
         return Usage(UsageKind.ITERATED, "the comprehension")
     if kind == "comp_if":
         return Usage(UsageKind.TRUTH)
+    if (
+        kind in ("argument", "testlist_comp")
+        and len(children) == 2
+        and children[1].type in ("comp_for", "sync_comp_for")
+    ):
+        return _classify_element(parent, optimizers)  # `sum(p.numel for p in ...)`
     if kind == "star_expr" or (kind == "argument" and children[0] == "*"):
         return Usage(UsageKind.ITERATED, STAR)
     if kind == "argument" and len(children) == 3 and children[1] == "=" and children[2] is node:
@@ -180,6 +186,24 @@ def _classify_value(node: NodeOrLeaf, optimizers: frozenset[str]) -> Usage | Non
         return None  # `{model.eval}`: a set holding the method
     if kind == "return_stmt":
         return _classify_return(parent)
+    return None
+
+
+def _classify_element(comprehension: BaseNode, optimizers: frozenset[str]) -> Usage | None:
+    """The element of a generator or list comprehension: what ``sum``, ``max`` or ``min`` does with each."""
+    node: NodeOrLeaf = comprehension
+    if comprehension.type == "testlist_comp":  # `[... for ...]`: the list is the argument
+        node = comprehension.parent  # type: ignore[assignment]
+    trailer = node.parent
+    if trailer is None or trailer.type != "trailer" or trailer.children[0] != "(" or trailer.parent is None:
+        return None
+    callee = trailer.parent.children[: trailer.parent.children.index(trailer)]
+    if len(callee) != 1 or callee[0].type != "name":
+        return None
+    if callee[0].value == "sum":  # type: ignore[union-attr]
+        return Usage(UsageKind.ARITHMETIC, "`sum()` (it adds the elements)")
+    if callee[0].value in ("max", "min"):  # type: ignore[union-attr]
+        return Usage(UsageKind.ORDERING, f"{callee[0].value}()")  # type: ignore[union-attr]
     return None
 
 

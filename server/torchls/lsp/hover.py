@@ -30,7 +30,7 @@ def hover_markdown(info: MemberInfo | None, findings: list[Finding], catalog: Ca
 
 def _describe_member(info: MemberInfo, member: Member, catalog: Catalog) -> str:
     assert info.receiver is not None
-    owner = ROOT_TITLES[member.root]
+    owner = ROOT_TITLES.get(member.root) or _public_name(member.owner, catalog)
     receiver = info.receiver.class_name
     aliases = {"", owner, *(name for name, root in catalog.qualnames.items() if root == member.root)}
     of = f"`{owner}`" if receiver in aliases else f"`{owner}` (receiver: `{receiver}`)"
@@ -59,3 +59,10 @@ def _contrast(member: Member, catalog: Catalog) -> str:
         f"\n- `_parameters`: a `{own_type}` of the module's own parameters only (not its submodules'), internal"
         f"\n\n(torch {catalog.torch_version})"
     )
+
+
+def _public_name(qualname: str, catalog: Catalog) -> str:
+    """The shortest name torch exports a class under: ``torch.utils.data.DataLoader``."""
+    info = catalog.class_info(qualname)
+    names = [qualname, *(info.aliases if info else ())]
+    return min(names, key=lambda name: (name.count("."), len(name)))

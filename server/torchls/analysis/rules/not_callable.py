@@ -80,7 +80,11 @@ def check_call(access: MemberAccess, member: Member) -> Finding | None:
         advice = f"Index it: `{expr}[{index}]`."
     else:
         advice = f"Use `{expr}` without calling it."
-    message = f"`{expr}` is {describe_types(member)}, not a method: `{call_text}` raises TypeError: {errors}. {advice}"
+    if member.call_errors or not member.argument:
+        raises = f"raises TypeError: {errors}"
+    else:  # whatever was passed as the constructor's `dataset`: the error names its class
+        raises = f"raises TypeError (the `{member.argument}` it was given is not callable)"
+    message = f"`{expr}` is {describe_types(member)}, not a method: `{call_text}` {raises}. {advice}"
     return Finding(CODE, NAME, Severity.ERROR, message, Span(access.member.start_pos, access.member.end_pos), fix)
 
 
