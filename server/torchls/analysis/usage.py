@@ -80,6 +80,7 @@ CONVERTERS = frozenset({"float", "int", "round", "abs", "complex"})
 LOGGING_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "critical", "exception", "log"})
 METRIC_METHODS = frozenset({"add_scalar", "add_scalars", "log_metric", "log_metrics", "log_dict"})
 STAR = "`*` unpacking"
+_COMP_FOR = ("comp_for", "sync_comp_for")
 ORDERING_OPERATORS = frozenset({"<", ">", "<=", ">="})
 NUMERIC_PERCENT = re.compile(r"%[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGc]")
 
