@@ -184,6 +184,8 @@ class Resolver:
             definitions = self._definitions(cls)
             if name in definitions:
                 return definitions[name]
+            if ANY_NAME in definitions:
+                return "data"  # attributes set in bulk may shadow any member
         return None
 
     def _defines(self, obj: TorchObject, name: str) -> bool:
@@ -530,6 +532,7 @@ class Resolver:
         return self._catalog_object([info.qualname, *info.bases])
 
 
+ANY_NAME = "*"  # in a class's definitions: it sets attributes in bulk, any name may be data
 PROPERTY_DECORATORS = ("property", "cached_property", "functools.cached_property", "setter", "getter")
 
 
@@ -559,7 +562,36 @@ def _class_definitions(classdef: BaseNode) -> dict[str, str]:
     for function in classdef.iter_funcdefs():  # type: ignore[attr-defined]
         for name in _self_assignments(function):
             definitions.setdefault(name, "data")
+        if _sets_attributes_in_bulk(function):
+            definitions[ANY_NAME] = "data"
     return definitions
+
+
+def _sets_attributes_in_bulk(function: BaseNode) -> bool:
+    """True for ``setattr(self, name, value)`` with a computed name, or ``self.__dict__.update(...)``.
+
+    Then any member may be data put there at run time: nothing the class inherits can be trusted.
+    """
+    params = function.get_params()  # type: ignore[attr-defined]
+    if not params:
+        return False
+    self_name = params[0].name.value
+    names = used_names(function)
+    for leaf in names.get("setattr", []):
+        trailer = leaf.get_next_sibling()
+        if trailer is not None and trailer.type == "trailer" and trailer.children[0] == "(":
+            arguments = trailer.children[1]
+            items = [c for c in getattr(arguments, "children", []) if c.type != "operator"]
+            if len(items) >= 2 and items[0].get_code().strip() == self_name and items[1].type != "string":
+                return True
+    for leaf in names.get("__dict__", []):
+        expr = leaf.parent.parent if leaf.parent is not None else None
+        if expr is not None and expr.get_code().strip().startswith((f"{self_name}.__dict__.update", "vars(")):
+            return True
+    return any(
+        leaf.parent is not None and leaf.parent.get_code().strip().startswith(f"vars({self_name}).update")
+        for leaf in names.get("vars", [])
+    )
 
 
 def _self_assignments(function: BaseNode) -> list[str]:
