@@ -113,6 +113,20 @@ def member_accesses(used: dict[str, list[Name]], names: frozenset[str]) -> Itera
         yield MemberAccess(expr=expr, index=expr.children.index(trailer), member=leaf)
 
 
+def bare_attribute_statements(used: dict[str, list[Name]], skip: frozenset[str]) -> Iterator[MemberAccess]:
+    """Every statement that is only ``x.name`` (``trainer.fit``), for names not in ``skip``, in source order."""
+    leaves = [leaf for name, found in used.items() if name not in skip for leaf in found]
+    for leaf in sorted(leaves, key=lambda leaf: leaf.start_pos):
+        trailer = leaf.parent
+        if trailer is None or trailer.type != "trailer" or trailer.children[0] != ".":
+            continue
+        expr = trailer.parent
+        if expr is None or expr.type != "atom_expr" or expr.children[-1] is not trailer or expr.children[0] == "await":
+            continue
+        if expr.parent is not None and expr.parent.type == "simple_stmt":
+            yield MemberAccess(expr=expr, index=len(expr.children) - 1, member=leaf)
+
+
 GRAD_MODE_NAMES = frozenset({"no_grad", "enable_grad", "inference_mode"})
 
 

@@ -29,6 +29,7 @@ from torchls.analysis.candidates import (
     GRAD_MODE_NAMES,
     GradModeUse,
     MemberAccess,
+    bare_attribute_statements,
     grad_mode_uses,
     may_hold_candidates,
     member_accesses,
@@ -47,6 +48,20 @@ from torchls.analysis.usage import GRAD_CLIPPERS, Usage, UsageKind, classify
 
 log = logging.getLogger(__name__)
 C = TypeVar("C", MemberAccess, GradModeUse)
+# Classes whose instances are never callable, as their TypeError names them.
+NOT_CALLABLE = {
+    "builtins.int": "int",
+    "builtins.float": "float",
+    "builtins.bool": "bool",
+    "builtins.str": "str",
+    "torch.device": "torch.device",
+    "torch._C.device": "torch.device",
+    "torch.dtype": "torch.dtype",
+    "torch._C.dtype": "torch.dtype",
+    "torch.Size": "torch.Size",
+    "torch._tensor.Tensor": "Tensor",
+    "torch.nn.parameter.Parameter": "Parameter",
+}
 ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")  # what makes a folder a project's root
 IMPORTS_TORCH = re.compile(r"^[ \t]*(?:import|from)[ \t]+torch\b", re.MULTILINE)
 SCRIPTS_KEPT = 8  # files with a kept Script
@@ -216,6 +231,10 @@ class Analyzer:
                 if finding is not None:
                     findings.append(finding)
         if settings.enabled(missing_call.CODE):
+            for access in filter(analysed, bare_attribute_statements(used, self.catalog.member_names)):
+                finding = self._guarded(self._check_own_method, access, resolver, settings)
+                if finding is not None:
+                    findings.append(finding)
             for access in filter(analysed, member_accesses(used, self._function_names)):
                 finding = self._guarded(self._check_function, access, resolver, settings)
                 if finding is not None:
@@ -360,7 +379,7 @@ class Analyzer:
         if access.call_trailer is not None:
             if not settings.enabled(not_callable.CODE) or not self.catalog.is_data_name(access.name):
                 return None
-            receiver = self._receiver(access, resolver, None)
+            receiver = self._receiver(access, resolver, None) or self._own_data(access, resolver)
             if receiver is None:
                 return None
             finding = not_callable.check_call(access, receiver.members[0][0])
@@ -413,6 +432,22 @@ class Analyzer:
             return None  # the messages quote the exact error, which differs
         return _Receiver(result, _how_known(objects, access.name, self.catalog))
 
+    def _own_data(self, access: MemberAccess, resolver: Resolver) -> _Receiver | None:
+        """``model.device()`` on a transformers model: a property of the receiver's own class, not torch's.
+
+        Reported only when what the property gives is known and not callable (a device, a dtype, a number).
+        """
+        own = resolver.own_members(access.receiver_nodes, access.name)
+        if own is None or own.kind != "data" or not own.types:
+            return None
+        names = [NOT_CALLABLE.get(qualname) for qualname in own.types if qualname != "builtins.NoneType"]
+        if not names or None in names:
+            return None
+        shown = tuple(dict.fromkeys(name for name in names if name))
+        errors = tuple(f"'{name}' object is not callable" for name in shown)
+        member = Member(root="", name=access.name, kind="data", types=shown, call_errors=errors, owner=own.owner)
+        return _Receiver([(member, None)], f"(`{access.name}` is a property of `{own.owner}`.)")
+
     def _receiver_unknown(self, access: MemberAccess, usage: Usage) -> _Receiver | None:
         """A receiver nothing is known of, where the use is wrong on whatever has a method of that name.
 
@@ -443,6 +478,18 @@ class Analyzer:
             f" class that has it: {titles}.)"
         )
         return _Receiver(members, how)
+
+    def _check_own_method(self, access: MemberAccess, resolver: Resolver, settings: Settings) -> Finding | None:
+        """``trainer.fit`` alone: a method the receiver's own class (a library's, the user's) defines."""
+        own = resolver.own_members(access.receiver_nodes, access.name)
+        if own is None or own.kind != "method":
+            return None
+        member = Member("", access.name, "method", bound_type="method", requires_arguments=own.requires_arguments)
+        finding = missing_call.check_access(access, Usage(UsageKind.STATEMENT), member, overridden=False)
+        if finding is None:
+            return None
+        note = f"(`{access.name}` is a method of `{own.owner}`.)"
+        return dataclasses.replace(finding, message=f"{finding.message} {note}")
 
     def _check_function(self, access: MemberAccess, resolver: Resolver, settings: Settings) -> Finding | None:
         """``torch.cuda.is_available`` where its result was meant: the receiver is a torch module, always known."""

@@ -60,6 +60,16 @@ class TorchObject:
         return catalog.member(self.root, name)
 
 
+@dataclass(frozen=True)
+class OwnMember:
+    """A member that a class outside torch defines (a library's model, the user's trainer)."""
+
+    kind: str  # "method" or "data"
+    owner: str  # the defining class
+    types: tuple[str, ...] = ()  # for data: the qualified names of what it holds or its property gives
+    requires_arguments: bool = False  # for methods: a call needs arguments besides `self`
+
+
 @dataclass(frozen=True, eq=False)
 class BoundMember:
     """``obj.method`` before the call."""
@@ -85,6 +95,15 @@ def qualified_name(value: Any) -> str:
     if names is None or module is None:
         return ""
     return ".".join((module, *names))
+
+
+def _requires_arguments(method: Any) -> bool:
+    """True when a user's or library's method needs arguments besides ``self`` (unknown: True)."""
+    node = getattr(method, "tree_node", None)
+    if node is None or node.type != "funcdef":
+        return True
+    params = node.get_params()[1:]
+    return any(param.default is None and not param.star_count for param in params)
 
 
 def _is_self(node: NodeOrLeaf) -> bool:
@@ -158,6 +177,50 @@ class Resolver:
                 return set()
             names.add(value.py__name__())
         return names
+
+    def own_members(self, nodes: list[NodeOrLeaf], name: str) -> OwnMember | None:
+        """How the receiver's own classes (the user's, a library's) define ``name``, read from their source,
+        when every value of the receiver is an instance whose class defines it the same way; else None.
+        """
+        self._fresh_budget()
+        found: set[tuple[str, str]] = set()
+        types: list[str] = []
+        requires_arguments = False
+        for value in self._chain(self._context_of(nodes[0]), nodes, 0):
+            instance = value.jedi_value if isinstance(value, TorchObject) else value
+            if instance is None or not hasattr(instance, "is_instance") or not instance.is_instance():
+                return None
+            defined = self._own_definition(instance, name)
+            if defined is None:
+                return None
+            found.add(defined)
+            if defined[0] == "data":
+                types += [qualified_name(v.py__class__()) for v in instance.py__getattribute__(name)]
+            else:
+                requires_arguments |= any(map(_requires_arguments, instance.py__getattribute__(name)))
+        if len(found) != 1:
+            return None
+        kind, owner = found.pop()
+        return OwnMember(kind, owner, tuple(types), requires_arguments)
+
+    def _own_definition(self, instance: Any, name: str) -> tuple[str, str] | None:
+        """(kind, class) of the first class outside torch in the instance's MRO that defines ``name``."""
+        try:
+            mro = list(instance.py__class__().py__mro__())
+        except Exception:
+            return None
+        for cls in mro:
+            qualname = qualified_name(cls)
+            if qualname.startswith(("torch.", "builtins.")):
+                if qualname.startswith("builtins.") or self._catalog.class_member(qualname, name) is not None:
+                    return None  # torch's own member (the catalog's), or object's
+                continue  # `PreTrainedModel(nn.Module, ModuleUtilsMixin)`: the mixin after Module defines it
+            definitions = self._definitions(cls)
+            if ANY_NAME in definitions:
+                return None
+            if name in definitions:
+                return definitions[name], qualname
+        return None
 
     def class_names(self, node: NodeOrLeaf) -> set[str]:
         """Qualified names of the classes ``node`` evaluates to (instances give nothing)."""
