@@ -211,9 +211,11 @@ class Resolver:
             return None
         for cls in mro:
             qualname = qualified_name(cls)
+            if qualname == "builtins.object":
+                continue  # jedi lists it before later bases
             if qualname.startswith(("torch.", "builtins.")):
                 if qualname.startswith("builtins.") or self._catalog.class_member(qualname, name) is not None:
-                    return None  # torch's own member (the catalog's), or object's
+                    return None  # torch's own member (the catalog's), or a builtin's
                 continue  # `PreTrainedModel(nn.Module, ModuleUtilsMixin)`: the mixin after Module defines it
             definitions = self._definitions(cls)
             if ANY_NAME in definitions:
