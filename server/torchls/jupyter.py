@@ -70,7 +70,12 @@ def config_schema() -> dict[str, Any]:
                 "additionalProperties": {"enum": ["error", "warning", "information", "hint"]},
                 "description": EDITOR_OPTIONS[3][3],
             },
-            "torchls.debounceMs": {"type": "integer", "minimum": 0, "maximum": 10000, "description": EDITOR_OPTIONS[4][3]},
+            "torchls.debounceMs": {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": 10000,
+                "description": EDITOR_OPTIONS[4][3],
+            },
         },
     }
 
