@@ -14,9 +14,9 @@ Servers → torchls → ``torchls.python``) overrides both.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
-from pathlib import Path
 from typing import Any
 
 from torchls import __version__
@@ -100,7 +100,10 @@ def kernel_python() -> str | None:
     if not kernel.argv or kernel.language.lower() != "python":
         return None
     program = kernel.argv[0]
-    if program in ("python", "python3", "{python}") or Path(program) == Path(sys.executable):
-        return None  # ipykernel's own kernelspec: this interpreter
+    if program in ("python", "python3", "{python}"):
+        return None  # whichever Python is first on PATH: JupyterLab's own, as a rule
     found = shutil.which(program)
-    return found if found and Path(found).resolve() != Path(sys.executable).resolve() else None
+    # Compared unresolved: a virtualenv's python is a symlink to its base interpreter's binary.
+    if found is None or os.path.abspath(found) == os.path.abspath(sys.executable):
+        return None
+    return found

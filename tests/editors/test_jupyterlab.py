@@ -14,6 +14,7 @@ to ``tests/editors/jupyterlab/artifacts``. Needs Debian's chromium and ``npm ci`
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -27,7 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.editors.test_editors import TIMEOUT_S, editor
+from tests.editors.test_editors import REQUIRED, TIMEOUT_S, editor
 
 HERE = Path(__file__).parent / "jupyterlab"
 ARTIFACTS = HERE / "artifacts"
@@ -58,7 +59,8 @@ def free_port() -> int:
 @pytest.fixture
 def jupyterlab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A JupyterLab serving a copy of the notebook; its URL and the notebook's path."""
-    pytest.importorskip("jupyterlab", reason="pip install -e '.[test]' (jupyterlab, jupyterlab-lsp)")
+    if importlib.util.find_spec("jupyterlab") is None or importlib.util.find_spec("jupyter_lsp") is None:
+        (pytest.fail if REQUIRED else pytest.skip)("not installed: pip install -e '.[test]' (jupyterlab)")
     root = tmp_path / "root"
     root.mkdir()
     shutil.copy(HERE / NOTEBOOK, root / NOTEBOOK)
@@ -115,6 +117,7 @@ def jupyterlab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 def test_jupyterlab(jupyterlab: tuple[str, Path]) -> None:
     chromium = editor(shutil.which("chromium"), "apt-get install chromium")
+    editor(shutil.which("node"), "Node 20 (apt-get install nodejs npm)")
     editor(str(HERE / "node_modules" / "playwright-core"), "cd tests/editors/jupyterlab && npm ci")
     url, notebook = jupyterlab
     env = {
