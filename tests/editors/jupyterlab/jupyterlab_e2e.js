@@ -112,6 +112,7 @@ async function flow(page, shot, report) {
     }, 30000, "the hover");
     report.hover = await hover.innerText();
     await shot("02-hover");
+    await page.locator("#jp-main-dock-panel").screenshot({ path: path.join(env("E2E_ARTIFACTS"), "02-hover-main.png") });
     await page.keyboard.up("Control");
     await page.mouse.move(0, 0);
   });
