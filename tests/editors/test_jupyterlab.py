@@ -33,6 +33,7 @@ from tests.editors.test_editors import REQUIRED, TIMEOUT_S, editor
 HERE = Path(__file__).parent / "jupyterlab"
 ARTIFACTS = HERE / "artifacts"
 NOTEBOOK = "train.ipynb"
+PYLSP_OFF = {"argv": [], "languages": ["python"], "version": 2}  # jupyter-lsp skips a server without argv
 
 
 def expected_range(cell: int, expression: str, severity: str) -> dict[str, object]:
@@ -56,9 +57,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def jupyterlab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A JupyterLab serving a copy of the notebook; its URL and the notebook's path."""
+@pytest.fixture(params=["torchls", "pylsp"])
+def jupyterlab(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
+    """A JupyterLab serving a copy of the notebook; its URL, the notebook's path, the notebook's server.
+
+    JupyterLab connects a notebook to one Python server: the highest ranked, else the first by name.
+    With pylsp installed too (the test extras have it), pylsp is chosen and reports torchls's findings
+    through torchls's pylsp plugin; with pylsp turned off for JupyterLab, torchls's own server is.
+    """
     if importlib.util.find_spec("jupyterlab") is None or importlib.util.find_spec("jupyter_lsp") is None:
         (pytest.fail if REQUIRED else pytest.skip)("not installed: pip install -e '.[test]' (jupyterlab)")
     root = tmp_path / "root"
@@ -79,6 +85,13 @@ def jupyterlab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     notification = home / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     notification.parent.mkdir(parents=True)
     notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    if request.param == "torchls":
+        # JupyterLab 4.6.6 with jupyterlab-lsp 5.3.0 ignores the `rank` setting (its settings fail to
+        # load: "has no transformers yet"), so the way to get torchls's own server is to turn pylsp off.
+        (home / "config").mkdir(parents=True)
+        (home / "config" / "jupyter_server_config.json").write_text(
+            json.dumps({"LanguageServerManager": {"language_servers": {"pylsp": PYLSP_OFF}}})
+        )
     port = free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = (ARTIFACTS / "jupyterlab.log").open("w")
@@ -102,10 +115,11 @@ def jupyterlab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
                 if server.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"JupyterLab did not start; see {ARTIFACTS / 'jupyterlab.log'}")
                 time.sleep(0.3)
-        # Found through the entry point alone: the config folders are empty.
+        # Found through the entry point alone: no config names torchls.
         assert "torchls" in status["specs"], status["specs"].keys()
         assert status["specs"]["torchls"]["display_name"].startswith("torchls ")
-        yield url, root / NOTEBOOK
+        assert ("pylsp" in status["specs"]) == (request.param == "pylsp")
+        yield url, root / NOTEBOOK, request.param
     finally:
         os.killpg(server.pid, signal.SIGTERM)  # JupyterLab, its kernel and the torchls server
         try:
@@ -115,16 +129,18 @@ def jupyterlab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         log.close()
 
 
-def test_jupyterlab(jupyterlab: tuple[str, Path]) -> None:
+def test_jupyterlab(jupyterlab: tuple[str, Path, str]) -> None:
     chromium = editor(shutil.which("chromium"), "apt-get install chromium")
     editor(shutil.which("node"), "Node 20 (apt-get install nodejs npm)")
     editor(str(HERE / "node_modules" / "playwright-core"), "cd tests/editors/jupyterlab && npm ci")
-    url, notebook = jupyterlab
+    url, notebook, server = jupyterlab
+    artifacts = ARTIFACTS / server
     env = {
         **os.environ,
         "E2E_URL": url,
         "E2E_NOTEBOOK": str(notebook),
-        "E2E_ARTIFACTS": str(ARTIFACTS),
+        "E2E_ARTIFACTS": str(artifacts),
+        "E2E_MODE": "fix" if server == "torchls" else "diagnostics",
         "E2E_CHROMIUM": chromium,
         "E2E_FIX": json.dumps([sys.executable, "-m", "torchls", "check", "--fix", str(notebook)]),
     }
@@ -136,6 +152,7 @@ def test_jupyterlab(jupyterlab: tuple[str, Path]) -> None:
         pytest.fail(f"the JupyterLab test hung for {TIMEOUT_S} s; its log:\n{error.stderr}")
     assert result.returncode == 0 and "PASS" in result.stderr, result.stderr
     report = json.loads(result.stdout)
+    assert report["server"] == server  # the language server the notebook's websocket went to
 
     # Underlined ranges: cell number (every cell counts), line in the cell, UTF-16 column, text.
     assert report["ranges"] == [
@@ -151,6 +168,8 @@ def test_jupyterlab(jupyterlab: tuple[str, Path]) -> None:
         )
     )
     assert any("`model.parameters` is a method, not the parameters" in row[0] for row in report["panel"])
+    if server == "pylsp":
+        return  # the hover is pylsp's own (jedi's); the rest is the same as with torchls
     assert "model.parameters is a method of torch.nn.Module" in " ".join(report["hover"].split())
     assert "def parameters(recurse: bool = True)" in report["hover"]
 

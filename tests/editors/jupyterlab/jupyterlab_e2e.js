@@ -8,7 +8,11 @@
 // It prints a JSON report on stdout for the runner to check: {ranges, panel, hover}. Screenshots go to
 // E2E_ARTIFACTS.
 //
-// Env: E2E_URL, E2E_NOTEBOOK (its path on disk), E2E_ARTIFACTS, E2E_FIX (JSON argv), E2E_CHROMIUM.
+// With E2E_MODE=diagnostics it stops after the diagnostics panel (the notebook's server is pylsp, with
+// torchls's plugin). report.server names the server jupyterlab-lsp connected the notebook to.
+//
+// Env: E2E_URL, E2E_NOTEBOOK (its path on disk), E2E_ARTIFACTS, E2E_MODE (fix | diagnostics), E2E_FIX (JSON
+// argv), E2E_CHROMIUM.
 // Exit code names the failed step: 2 start, 3 diagnostics, 4 panel, 5 hover, 6 edit, 7 save, 8 fix, 1 other.
 "use strict";
 const { spawnSync } = require("child_process");
@@ -94,6 +98,7 @@ async function flow(page, shot, report) {
   });
   log(`panel: ${JSON.stringify(report.panel)}`);
   await shot("01-diagnostics");
+  if (env("E2E_MODE", "fix") === "diagnostics") return;
 
   await step("hover", async () => {
     const member = page.locator(RANGE, { hasText: "parameters" }).first();
@@ -165,6 +170,7 @@ async function run() {
     const traffic = fs.createWriteStream(path.join(artifacts, "lsp-traffic.jsonl"));
     page.on("websocket", (socket) => {
       if (!socket.url().includes("/lsp/ws/")) return;
+      report.server = socket.url().split("/lsp/ws/")[1];
       socket.on("framesent", (frame) => traffic.write(`{"client": ${frame.payload}}\n`));
       socket.on("framereceived", (frame) => traffic.write(`{"server": ${frame.payload}}\n`));
     });
