@@ -24,6 +24,7 @@ const STEP_CODES = { start: 2, diagnostics: 3, panel: 4, hover: 5, edit: 6, save
 const T0 = Date.now();
 const log = (message) => process.stderr.write(`[jupyterlab-e2e ${((Date.now() - T0) / 1000).toFixed(1)}s] ${message}\n`);
 const RANGE = ".jp-Notebook .cm-lintRange";
+const published = []; // the number of diagnostics in each publishDiagnostics, in order
 
 class StepFailure extends Error {
   constructor(step, message) {
@@ -147,9 +148,14 @@ async function flow(page, shot, report) {
     const fixed = spawnSync(program, args, { encoding: "utf8", timeout: 120000 });
     log(`torchls check --fix: ${(fixed.stdout + fixed.stderr).trim()}`);
     if (fixed.status !== 0) throw new Error(`exit status ${fixed.status}`);
+    const before = published.length;
     await page.locator(".lm-MenuBar-item", { hasText: "File" }).click();
     await page.locator(".lm-Menu-item", { hasText: "Reload Notebook from Disk" }).click({ timeout: 10000 });
     await page.locator(".jp-Notebook .cm-content", { hasText: "model.parameters()" }).waitFor({ timeout: 30000 });
+    // torchls analysed the reloaded text and found nothing (not merely: the underlines went with the reload).
+    await waitFor(async () => published.length > before && published[published.length - 1] === 0, 30000, "torchls to publish no diagnostics");
+    await page.waitForTimeout(1000); // a late publish with findings would show here
+    if (published[published.length - 1] !== 0) throw new Error(`torchls published ${published[published.length - 1]} diagnostics after the fix`);
     await waitFor(async () => (await page.locator(RANGE).count()) === 0, 30000, "no underline left");
   });
   await shot("03-fixed");
@@ -172,7 +178,11 @@ async function run() {
       if (!socket.url().includes("/lsp/ws/")) return;
       report.server = socket.url().split("/lsp/ws/")[1];
       socket.on("framesent", (frame) => traffic.write(`{"client": ${frame.payload}}\n`));
-      socket.on("framereceived", (frame) => traffic.write(`{"server": ${frame.payload}}\n`));
+      socket.on("framereceived", (frame) => {
+        traffic.write(`{"server": ${frame.payload}}\n`);
+        const message = JSON.parse(frame.payload);
+        if (message.method === "textDocument/publishDiagnostics") published.push(message.params.diagnostics.length);
+      });
     });
     const shot = (name) => page.screenshot({ path: path.join(artifacts, `${name}.png`) });
     try {
