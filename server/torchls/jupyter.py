@@ -3,12 +3,14 @@
 jupyter-lsp (the server half of jupyterlab-lsp) looks for servers through the ``jupyter_lsp_spec_v1``
 entry point group; torchls's ``pyproject.toml`` points it at :func:`spec`, so installing torchls
 next to jupyterlab-lsp is all it takes, and no configuration file has to be written. Other Python
-servers (pylsp, pyright, ruff...) are found the same way and run beside it under their own keys.
+servers (pylsp, pyright...) are found the same way and started beside it, but JupyterLab connects a
+notebook to one of them (docs/editors.md); pylsp users get torchls through its pylsp plugin.
 
 The server runs in the interpreter JupyterLab runs in. It analyses the environment of the default
 Python kernel when that kernel runs another interpreter (a kernel registered from a project's
-virtualenv), else the one torchls runs in; the ``python`` setting (JupyterLab: Settings → Language
-Servers → torchls → ``torchls.python``) overrides both.
+virtualenv), handed over as the spec's default ``torchls.python`` setting; else torchls looks as
+usual (``VIRTUAL_ENV``, ``CONDA_PREFIX``, a ``.venv`` in the served folder, its own interpreter).
+jupyter-lsp does not say which kernel a notebook uses.
 """
 
 from __future__ import annotations
