@@ -1,15 +1,18 @@
 """torchls in a real JupyterLab 4 with jupyterlab-lsp, driven by Debian's chromium.
 
-The test starts JupyterLab (pinned in the test extras) on localhost with empty Jupyter config and
+The test starts JupyterLab (pinned in the test extras) on localhost with fresh Jupyter config and
 settings folders, so torchls is found only through its ``jupyter_lsp_spec_v1`` entry point, as
-after ``pip install torchls jupyterlab jupyterlab-lsp``. ``jupyterlab/jupyterlab_e2e.js`` opens a
+after ``pip install torchls jupyterlab jupyterlab-lsp``. Two set-ups: pylsp installed beside it
+(JupyterLab gives the notebook to pylsp, which reports torchls's findings through torchls's pylsp
+plugin), and pylsp turned off (torchls's own server). ``jupyterlab/jupyterlab_e2e.js`` opens a
 notebook with seeded bugs (one after a line magic, one after non-ASCII text, one after a ``%%time``
 cell) and reports what a user sees: the underlined ranges per cell, the diagnostics panel, a hover;
-then it fixes one bug by typing, saves, runs ``torchls check --fix`` on the notebook (jupyterlab-lsp
-has no code actions, see docs/editors.md), reloads the notebook from disk and waits for the
-diagnostics to go. This test checks the report and runs the fixed cells under torch. Screenshots go
-to ``tests/editors/jupyterlab/artifacts``. Needs Debian's chromium and ``npm ci`` in
-``tests/editors/jupyterlab`` (``./scripts/test`` does it); in CI a missing piece fails.
+with torchls's server it then fixes one bug by typing, saves, runs ``torchls check --fix`` on the
+notebook (jupyterlab-lsp has no code actions, see docs/editors.md), reloads the notebook from disk
+and waits for torchls to report nothing. This test checks the report and runs the fixed cells under
+torch. Screenshots and the LSP traffic go to ``tests/editors/jupyterlab/artifacts``. Needs Debian's
+chromium and ``npm ci`` in ``tests/editors/jupyterlab`` (``./scripts/test`` does it); in CI a missing
+piece fails.
 """
 
 from __future__ import annotations
