@@ -24,6 +24,7 @@ from pygls.workspace import TextDocument
 
 from torchls.analysis.engine import Analyzer
 from torchls.analysis.environment import InterpreterError, find_environment
+from torchls.analysis.findings import Applicability
 from torchls.analysis.settings import Settings, SettingsError, load_settings
 from torchls.lsp.convert import PositionConverter, fix_from_data
 
@@ -63,13 +64,13 @@ def pylsp_code_actions(
         if diagnostic.get("source") != "torchls":
             continue
         fix = fix_from_data(diagnostic.get("data"))
-        if fix is None or fix[1].value == "display-only":
+        if fix is None or fix[1] == Applicability.DISPLAY_ONLY:
             continue
         title, applicability, edits, _ = fix
         action = types.CodeAction(
-            title=title + (" (unsafe)" if applicability.value == "unsafe" else ""),
+            title=title + (" (unsafe)" if applicability == Applicability.UNSAFE else ""),
             kind=types.CodeActionKind.QuickFix,
-            is_preferred=applicability.value == "safe",
+            is_preferred=applicability == Applicability.SAFE,
             edit=types.WorkspaceEdit(changes={document.uri: edits}),
         )
         actions.append({**_converter.unstructure(action), "diagnostics": [diagnostic]})
