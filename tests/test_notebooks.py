@@ -115,3 +115,21 @@ def test_bad_notebooks_get_a_message_and_the_others_are_checked(tmp_path: Path) 
         "broken.ipynb: not a notebook:" in result.stderr and "old.ipynb: not a notebook of nbformat 4" in result.stderr
     )
     assert "train.ipynb:cell 2:5:29" in result.stdout and "r.ipynb" not in result.stdout
+
+
+def test_cell_magics_that_run_python_are_analysed(tmp_path: Path) -> None:
+    # `%%time` and `%%capture` run their body in the notebook's namespace: what it defines is known
+    # later, and its bugs are found. Other cell magics (`%%bash`, `%%timeit`...) are not Python there.
+    cells = [
+        {"cell_type": "code", "metadata": {}, "source": "%%time\nimport torch\nx = torch.ones(2)\nprint(x.shape(0))\n"},
+        {"cell_type": "code", "metadata": {}, "source": "%%capture out\nmodel = torch.nn.Linear(2, 1)\n"},
+        {"cell_type": "code", "metadata": {}, "source": "%%bash\nmodel.eval\n"},
+        {"cell_type": "code", "metadata": {}, "source": "%%timeit\nlayer = torch.nn.Linear(2, 1)\n"},
+        {"cell_type": "code", "metadata": {}, "source": "model.eval\nlayer.eval\n"},
+    ]
+    write_notebook(tmp_path / "magics.ipynb", cells)
+    findings = json.loads(torchls("check", "--format", "json", "magics.ipynb", cwd=tmp_path).stdout)
+    assert [(f["cell"], f["line"], f["column"], f["code"]) for f in findings] == [
+        (1, 4, 9, "TL002"),
+        (5, 1, 7, "TL001"),
+    ]

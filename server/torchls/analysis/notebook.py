@@ -2,7 +2,9 @@
 
 Cells are analysed together, as the kernel runs them: a model built in one cell is known in the
 next. IPython syntax (``%magic``, ``!shell``, ``%%cell magic``, ``obj?``) is not Python; such lines
-become ``pass`` (same indentation, same line count) so that positions stay put.
+become ``pass`` (same indentation, same line count) so that positions stay put. A cell magic's
+body is not Python either, except for the magics that run their body as Python in the kernel's
+namespace (``%%time``...): there only the magic's line is masked.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from torchls.analysis.rules import missing_call
 
 # `%magic`, `!shell`, `?name`, `name?`, `name??`
 _IPYTHON_LINE = re.compile(r"^(\s*)([%!?]|[\w.]+\?\??\s*$)")
+# Cell magics whose body is Python run in the notebook's namespace (what it defines stays defined).
+_PYTHON_CELL_MAGICS = frozenset({"time", "capture", "prun"})  # not %%timeit: its body runs in a function
 
 
 @dataclass(frozen=True)
@@ -85,8 +89,11 @@ def join_cells(cells: list[tuple[int, str]]) -> JoinedCells:
 
 def _without_ipython_syntax(text: str) -> str:
     lines = text.split("\n")
-    if lines and lines[0].lstrip().startswith("%%"):  # a cell magic: the whole cell is not Python
-        return "\n".join("" for _ in lines)
+    if lines and lines[0].lstrip().startswith("%%"):  # a cell magic: the whole cell is not Python...
+        name = lines[0].lstrip()[2:].split(maxsplit=1)
+        if not name or name[0] not in _PYTHON_CELL_MAGICS:
+            return "\n".join("" for _ in lines)
+        lines = ["pass", *lines[1:]]  # ...unless its body runs as Python
     masked = []
     for line in lines:
         match = _IPYTHON_LINE.match(line)
