@@ -12,7 +12,7 @@ import threading
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,7 +36,7 @@ from torchls.analysis.catalog import Catalog, GradModeClass, Member, load_catalo
 from torchls.analysis.environment import torch_location
 from torchls.analysis.fallback import stub_directory
 from torchls.analysis.findings import Finding, Position, Span
-from torchls.analysis.incremental import Layout, layout, units_to_reuse
+from torchls.analysis.incremental import Layout, Unit, layout, relocation, units_to_reuse
 from torchls.analysis.resolve import Resolver, TorchObject
 from torchls.analysis.rules import missing_call, not_callable
 from torchls.analysis.settings import Settings
@@ -167,13 +167,16 @@ class Analyzer:
         script = self._script(source, path)
         resolver = Resolver(script, self.catalog)
         module = script._module_node
-        current = layout(module, source)
-        reused = self._reusable(previous, current, settings)
+        current = layout(module, source, previous.layout if previous is not None else None)
         findings: list[Finding] = []
+        reused: set[int] = set()
         if previous is not None:
-            for index in reused:
-                moved = current.units[index].start[0] - previous.layout.units[index].start[0]
-                findings += [finding.moved(moved) for finding in previous.findings.get(index, [])]
+            for index, old_index in self._reusable(previous, current, settings).items():
+                old_findings = previous.findings.get(old_index, [])
+                kept = _relocated(old_findings, previous.layout.units[old_index], current.units[index])
+                if kept is not None:  # else a finding is no longer at a token's edge: analysed again
+                    findings += kept
+                    reused.add(index)
         self.stats["units reused"] += len(reused)
 
         used = used_names(module, frozenset(current.units[index].start for index in reused))
@@ -213,13 +216,13 @@ class Analyzer:
         return sorted(kept, key=lambda f: (f.span.start, f.code))
 
     @staticmethod
-    def _reusable(previous: _Previous | None, current: Layout, settings: Settings) -> set[int]:
-        """The units whose findings from the previous analysis of the file still hold."""
-        if previous is None or previous.settings != settings:
-            return set()
+    def _reusable(previous: _Previous, current: Layout, settings: Settings) -> dict[int, int]:
+        """The units whose findings from the previous analysis of the file still hold: index -> previous index."""
+        if previous.settings != settings:
+            return {}
         if time.monotonic() - previous.full_at > FULL_ANALYSIS_EVERY_S:
-            return set()
-        return units_to_reuse(previous.layout, current)
+            return {}
+        return units_to_reuse(previous.layout, current) or {}
 
     def describe(self, source: str, path: Path | None, position: tuple[int, int]) -> MemberInfo | None:
         """The catalogued torch member at ``position`` (1-based line, code-point column), if any."""
@@ -361,6 +364,27 @@ class Analyzer:
         if len(names) != 1:
             return None
         return self.catalog.grad_mode_classes.get(names.pop())
+
+
+def _relocated(findings: list[Finding], old: Unit, new: Unit) -> list[Finding] | None:
+    """A kept unit's findings where its tokens are now (None: one cannot be placed)."""
+    where = relocation(old, new)
+    moved = []
+    for finding in findings:
+        start, end = where(finding.span.start), where(finding.span.end)
+        if start is None or end is None:
+            return None
+        fix = finding.fix
+        if fix is not None:
+            edits = []
+            for edit in fix.edits:
+                edit_start, edit_end = where(edit.span.start), where(edit.span.end)
+                if edit_start is None or edit_end is None:
+                    return None
+                edits.append(replace(edit, span=Span(edit_start, edit_end)))
+            fix = replace(fix, edits=tuple(edits))
+        moved.append(replace(finding, span=Span(start, end), fix=fix))
+    return moved
 
 
 def _keep_parse_trees_alive() -> None:
