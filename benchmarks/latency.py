@@ -32,7 +32,7 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from tests.training_module import training_module  # noqa: E402
+from tests.training_module import training_module, training_script  # noqa: E402
 
 SERVERS = {
     "torchls": [sys.executable, "-m", "torchls", "serve"],
@@ -63,6 +63,10 @@ class Session:
         def register(params: types.RegistrationParams) -> None:
             return None
 
+        @self.client.feature("torchls/status")
+        def status(params: object) -> None:
+            return None
+
         @self.client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
         def progress(params: types.WorkDoneProgressCreateParams) -> None:
             return None
@@ -70,6 +74,9 @@ class Session:
     async def start(self, folder: Path) -> None:
         command = SERVERS[self.name]
         await self.client.start_io(command[0], *command[1:])
+        await self.initialize(folder)
+
+    async def initialize(self, folder: Path) -> None:
         capabilities = types.ClientCapabilities(
             text_document=types.TextDocumentClientCapabilities(
                 publish_diagnostics=types.PublishDiagnosticsClientCapabilities(version_support=True)
@@ -88,7 +95,7 @@ class Session:
         self.client.initialized(types.InitializedParams())
 
     async def wait(self, uri: str, version: int) -> float:
-        await asyncio.wait_for(self.events.setdefault((uri, version), asyncio.Event()).wait(), 600)
+        await asyncio.wait_for(self.events.setdefault((uri, version), asyncio.Event()).wait(), 300)
         return self.published[(uri, version)]
 
     async def open(self, path: Path) -> float:
@@ -258,55 +265,136 @@ def edit_kinds(source: str, script: bool, count: int = 20) -> dict[str, list[Cha
     return kinds
 
 
-def benchmark_files(lines: list[int], real: bool) -> tuple[Path, list[Path]]:
+# file label -> (goal for the median, goal for p95), in seconds
+GOALS = {
+    "module_1000": (0.030, 0.060),
+    "script_1000": (0.030, 0.060),
+    "module_5000": (0.080, None),
+    "trainer": (0.100, None),
+}
+
+
+def benchmark_files(names: list[str]) -> tuple[Path, dict[str, Path]]:
+    """The files to edit, by label, in a fresh folder."""
     folder = Path(tempfile.mkdtemp(prefix="torchls-latency-"))
     (folder / "warmup.py").write_text("import torch\nmodel = torch.nn.Linear(1, 1)\nmodel.eval\n")
-    files = []
-    for count in lines:
-        path = folder / f"train_{count}.py"
-        path.write_text(training_module(count))
-        files.append(path)
-    if real:
-        sys.path.insert(0, str(Path(__file__).parent))
-        from realworld import fetch
+    files: dict[str, Path] = {}
+    for name in names:
+        path = folder / f"{name}.py"
+        if name == "trainer":
+            sys.path.insert(0, str(Path(__file__).parent))
+            from realworld import fetch
 
-        root = fetch("transformers", "5.24.0") / "transformers"
-        for relative in ("models/llama/modeling_llama.py", "trainer.py"):
-            target = folder / Path(relative).name
-            target.write_text((root / relative).read_text(encoding="utf-8"))
-            files.append(target)
+            root = fetch("transformers", "5.24.0") / "transformers"
+            path.write_text((root / "trainer.py").read_text(encoding="utf-8"), encoding="utf-8")
+        else:
+            kind, lines = name.split("_")
+            path.write_text((training_script if kind == "script" else training_module)(int(lines)))
+        files[name] = path
     return folder, files
+
+
+Timings = dict[tuple[str, str], list[float]]  # (file, edit kind) -> seconds
+
+
+async def measure(
+    name: str, files: dict[str, Path], edits: int, folder: Path
+) -> tuple[Timings, dict[str, float], float]:
+    """Every edit kind on every file in one running server; the first diagnostics per file; peak RSS."""
+    session = Session(name)
+    await session.start(folder)
+    await session.open(folder / "warmup.py")
+    timings: Timings = {}
+    first: dict[str, float] = {}
+    version = 1
+    for label, path in files.items():
+        original = path.read_text(encoding="utf-8")
+        first[label] = await session.open(path)
+        version = 1
+        for kind, changes in edit_kinds(original, label.startswith("script"), edits).items():
+            text = original
+            for number, change in enumerate(changes):
+                version += 1
+                seconds = await session.change(path, text, change, version)
+                text = apply_change(text, change)
+                group = kind if not kind.startswith("pasting") else ("pasting a 20-line block", "undo")[number % 2]
+                timings.setdefault((label, group), []).append(seconds)
+            version += 1
+            await session.change(path, original, None, version)  # back to the start, untimed
+        session.client.text_document_did_close(
+            types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri=path.as_uri()))
+        )
+    rss = session.peak_rss_mb()
+    await session.stop()
+    return timings, first, rss
+
+
+async def cold_start(name: str, path: Path, folder: Path) -> tuple[float, float]:
+    """A fresh server: seconds from spawning it, and from initialize, to the first diagnostics of ``path``."""
+    spawned = time.perf_counter()
+    session = Session(name)
+    command = SERVERS[name]
+    await session.client.start_io(command[0], *command[1:])
+    initialized = time.perf_counter()
+    await session.initialize(folder)
+    await session.open(path)
+    done = session.published[(path.as_uri(), 1)]
+    await session.stop()
+    return done - spawned, done - initialized
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def main() -> None:
     global DEBOUNCE_MS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--lines", type=int, nargs="*", default=[1000, 5000], help="generated file sizes")
-    parser.add_argument("--edits", type=int, default=20)
-    parser.add_argument("--no-real", action="store_true", help="skip the transformers files")
+    parser.add_argument("--files", nargs="+", default=list(GOALS), choices=list(GOALS))
+    parser.add_argument("--edits", type=int, default=20, help="edits per kind")
+    parser.add_argument("--cold-runs", type=int, default=3)
     parser.add_argument("--servers", nargs="+", default=list(SERVERS), choices=list(SERVERS))
     parser.add_argument("--debounce-ms", type=int, default=0, help="torchls's debounce (editors: 150)")
     args = parser.parse_args()
     DEBOUNCE_MS = args.debounce_ms
-    folder, files = benchmark_files(args.lines, not args.no_real)
+    folder, files = benchmark_files(args.files)
     results = {name: asyncio.run(measure(name, files, args.edits, folder)) for name in args.servers}
-    print("| file | lines | server | first diagnostics (warm server) | edit→publish median | p95 | peak RSS |")
-    print("|---|---|---|---|---|---|---|")
-    for index, path in enumerate(files):
-        for name in args.servers:
-            row = results[name][index]
-            print(
-                f"| {path.name} | {row['lines']:,} | {name} | {row['first']:.2f} s | {row['median'] * 1000:.0f} ms |"
-                f" {row['p95'] * 1000:.0f} ms | {row['rss']:.0f} MB |"
-            )
-        if len(args.servers) == 2:
-            a, b = (results[name][index] for name in args.servers)
-            print(
-                f"| | | ratio {args.servers[1]}/{args.servers[0]} | {b['first'] / a['first']:.1f}× |"
-                f" {b['median'] / a['median']:.1f}× | {b['p95'] / a['p95']:.1f}× | |"
-            )
-    for name in args.servers:
-        print(f"{name}: first file after start (cold, includes loading torch): {results[name][0]['cold']:.2f} s")
+    servers = args.servers
+    header = " | ".join(f"{name} median | {name} p95" for name in servers)
+    print(f"| file | edit | {header} |" + (" ratio (median) | goal |" if len(servers) == 2 else " goal |"))
+    print("|---" * (2 + 2 * len(servers) + (2 if len(servers) == 2 else 1)) + "|")
+    for label in files:
+        kinds = [kind for (file, kind) in results[servers[0]][0] if file == label]
+        for kind in kinds:
+            cells, medians = [], []
+            for name in servers:
+                values = results[name][0][(label, kind)]
+                medians.append(statistics.median(values))
+                cells.append(f"{medians[-1] * 1000:.0f} ms | {_percentile(values, 0.95) * 1000:.0f} ms")
+            ratio = f" {medians[1] / medians[0]:.1f}× |" if len(servers) == 2 else ""
+            goal_median, goal_p95 = GOALS[label]
+            torchls = results["torchls"][0][(label, kind)] if "torchls" in results else None
+            met = "–"
+            if torchls is not None:
+                ok = statistics.median(torchls) <= goal_median and (
+                    goal_p95 is None or _percentile(torchls, 0.95) <= goal_p95
+                )
+                met = "met" if ok else "missed"
+            print(f"| {label} | {kind} | {' | '.join(cells)} |{ratio} {met} |")
+    for name in servers:
+        timings, first, rss = results[name]
+        opened = ", ".join(f"{label} {seconds:.2f} s" for label, seconds in first.items())
+        print(f"{name}: first diagnostics after didOpen in the running server: {opened}; peak RSS {rss:.0f} MB")
+    cold_file = files.get("module_1000") or next(iter(files.values()))
+    for name in servers:
+        runs = [asyncio.run(cold_start(name, cold_file, folder)) for _ in range(args.cold_runs)]
+        spawn = statistics.median(r[0] for r in runs)
+        initialize = statistics.median(r[1] for r in runs)
+        print(
+            f"{name}: cold start on {cold_file.name}, fresh server, median of {args.cold_runs}:"
+            f" initialize → didOpen → publish {initialize:.2f} s (from spawning the process {spawn:.2f} s)"
+        )
     print(f"torchls debounce: {DEBOUNCE_MS} ms (included in its edit timings)")
 
 

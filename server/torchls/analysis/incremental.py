@@ -49,17 +49,20 @@ WORD = re.compile(r"[^\W\d]\w*")
 KEYWORDS = frozenset(keyword.kwlist) - {"None", "True", "False"}
 # A `global` or `nonlocal` statement (or the word in a string: cheap and safe) rebinds outer names.
 SCOPE_STATEMENT = re.compile(r"\b(?:global|nonlocal)\b|\bimport\s*\*")
-# `.name` as an assignment target: `x.name =`, `x.name +=`, `x.name: T =`, `x.name, y = ...`.
-# (A colon ending a line is a block's: `if x.ready:`.)
+# In broken code, `.name` as an assignment target: `x.name =`, `x.name +=`, `x.name: T =`,
+# `x.name, y = ...`. (A colon ending a line is a block's: `if x.ready:`.)
 ASSIGNED_ATTRIBUTE = re.compile(
     r"\.\s*([^\W\d]\w*)\s*(?:,|:(?![ \t]*(?:#|$))|(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=))", re.MULTILINE
 )
 # jedi adds what `xs.append(v)` (extend, insert; add, update for sets) puts into the list `xs`.
+TYPE_COMMENT = re.compile(r"#\s*type:[^\r\n]*")
 MUTATION = re.compile(r"([^\W\d]\w*)\s*\.\s*(?:append|extend|insert|add|update)\s*\(")
 # Statement-bearing compound statements: their header is a statement, their bodies hold more.
 _COMPOUND = ("if_stmt", "for_stmt", "while_stmt", "try_stmt", "with_stmt")
 # Statements that narrow or unbind names: they count as binding every name they read.
 _FLOW = ("assert_stmt", "del_stmt")
+_TEXT = ("string", "fstring_string")
+_SCOPES = ("sync_comp_for", "comp_for", "lambdef", "funcdef", "classdef", "error_node")
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class UnitInfo:
     boundaries: tuple[int, ...]  # leaf starts and ends, flat (line, column) pairs relative to the unit
     words: frozenset[str]  # every word of its code
     defines: frozenset[str]  # every name it binds
+    shadows: frozenset[str]  # module-level names it binds for sure (a function: its name)
     exports: dict[str, Export]
     statements: tuple[tuple[str, frozenset[str]], ...]  # each statement's tokens and words
     scoped: bool  # `global`, `nonlocal` or `import *`: it changes names other code reads unseen
@@ -95,9 +99,9 @@ class Unit:
     info: UnitInfo
 
     @property
-    def key(self) -> tuple[str, str]:
+    def key(self) -> str:
         """What must be equal for a unit to keep its findings."""
-        return self.container, self.info.tokens
+        return f"{self.container}\0{self.info.tokens}"
 
     @property
     def implicit(self) -> bool:
@@ -115,6 +119,7 @@ class Layout:
     units: tuple[Unit, ...]
     starts: tuple[Position, ...]
     classes: dict[str, str]  # class name -> container name of its methods (for `__init__`)
+    keys: list[str]  # each unit's key
 
     def unit_at(self, position: Position) -> int | None:
         """The index of the unit holding ``position``, or None for the skeleton."""
@@ -150,7 +155,8 @@ def layout(module: Module, source: str, previous: Layout | None = None) -> Layou
         units.append(Unit(start, end, text, container, name, info))
     skeleton_text = "\n".join(skeleton)
     starts = tuple(unit.start for unit in units)
-    return Layout(skeleton_text, frozenset(WORD.findall(skeleton_text)), tuple(units), starts, classes)
+    keys = [unit.key for unit in units]
+    return Layout(skeleton_text, frozenset(WORD.findall(skeleton_text)), tuple(units), starts, classes, keys)
 
 
 def _header(node: NodeOrLeaf) -> tuple[list[NodeOrLeaf], BaseNode]:
@@ -201,6 +207,7 @@ class _Statement:
     binds: frozenset[str]  # for slices: what it defines, and all it reads when it narrows (flow)
     ancestors: tuple[int, ...]  # the enclosing compound statements' headers
     seeds: frozenset[str]  # the exports it is a seed of
+    shadows: frozenset[str]  # module-level names it binds for sure (jedi looks no further back)
 
 
 def _info(node: NodeOrLeaf, name: str) -> UnitInfo:
@@ -233,18 +240,24 @@ def _info(node: NodeOrLeaf, name: str) -> UnitInfo:
         boundaries=tuple(boundaries),
         words=frozenset().union(*(s.words for s in statements)),
         defines=frozenset().union(*(s.defines for s in statements)),
+        shadows=frozenset({name}) if name else frozenset().union(*(s.shadows for s in statements)),
         exports=exports,
         statements=tuple((s.tokens, s.words) for s in statements),
         scoped=SCOPE_STATEMENT.search(tokens) is not None,
     )
 
 
-def _statements(node: NodeOrLeaf, ancestors: tuple[int, ...], out: list[_Statement], function: str) -> None:
-    """Cut ``node`` (a suite, a statement) into statements, appended to ``out``."""
+def _statements(
+    node: NodeOrLeaf, ancestors: tuple[int, ...], out: list[_Statement], function: str, plain: bool = True
+) -> None:
+    """Cut ``node`` (a suite, a statement) into statements, appended to ``out``.
+
+    ``plain``: only ``for`` and ``with`` blocks around it (jedi takes what is bound there as bound).
+    """
     if node.type == "suite":
         for child in node.children:  # type: ignore[attr-defined]
             if child.type != "newline":
-                _statements(child, ancestors, out, function)
+                _statements(child, ancestors, out, function, plain)
         return
     if node.type == "async_stmt" and node.children[-1].type in _COMPOUND:  # type: ignore[attr-defined]
         node = node.children[-1]  # type: ignore[attr-defined]
@@ -252,13 +265,14 @@ def _statements(node: NodeOrLeaf, ancestors: tuple[int, ...], out: list[_Stateme
     if node.type in _COMPOUND:
         bodies = [c for c in node.children if c.type in ("suite", "simple_stmt")]  # type: ignore[attr-defined]
         header = [c for c in node.children if c.type not in ("suite", "simple_stmt")]  # type: ignore[attr-defined]
-        out.append(_statement(header, ancestors, flow=True, seeds=frozenset(), function=function, depth=len(ancestors)))
+        plain = plain and node.type in ("for_stmt", "with_stmt")
+        out.append(_statement(header, ancestors, True, frozenset(), function, len(ancestors), plain))
         inner = (*ancestors, len(out) - 1)
         for body in bodies:
-            _statements(body, inner, out, function)
+            _statements(body, inner, out, function, plain)
         return
     flow = node.type in _FLOW or (node.type == "simple_stmt" and node.children[0].type in _FLOW)  # type: ignore[attr-defined]
-    out.append(_statement([node], ancestors, flow=flow, seeds=frozenset(), function=function, depth=len(ancestors)))
+    out.append(_statement([node], ancestors, flow, frozenset(), function, len(ancestors), plain))
 
 
 def _statement(
@@ -268,35 +282,63 @@ def _statement(
     seeds: frozenset[str],
     function: str,
     depth: int = 0,
+    plain: bool = False,
 ) -> _Statement:
     tokens = " ".join(_tokens(nodes))
-    all_words = frozenset(WORD.findall(tokens))
-    words = all_words - KEYWORDS
+    leaves = [leaf for node in nodes for leaf in _leaves(node)]
+    definitions = [leaf for leaf in leaves if leaf.type == "name" and leaf.is_definition()]  # type: ignore[attr-defined]
+    # What it reads: its names that are not bound here, and the words of its strings and type comments.
+    bound_here = {id(leaf) for leaf in definitions}
+    words = frozenset(leaf.value for leaf in leaves if leaf.type == "name" and id(leaf) not in bound_here)  # type: ignore[attr-defined]
+    words |= frozenset(WORD.findall(" ".join(leaf.value for leaf in leaves if leaf.type in _TEXT)))  # type: ignore[attr-defined]
+    words |= frozenset(WORD.findall(" ".join(TYPE_COMMENT.findall(tokens)))) - KEYWORDS
+    returns = any(leaf.type == "keyword" and leaf.value in ("return", "yield") for leaf in leaves)  # type: ignore[attr-defined]
     code = "".join(node.get_code(include_prefix=False) for node in nodes)
-    defines = frozenset(
-        leaf.value
-        for node in nodes
-        for leaf in _leaves(node)
-        if leaf.type == "name" and leaf.is_definition()  # type: ignore[attr-defined]
-    )
+    defines = frozenset(leaf.value for leaf in definitions)  # type: ignore[attr-defined]
+    # `x.name = ...` (parso's definitions, which jedi reads for attributes); broken code: any `.name =`.
+    attributes = {leaf.value for leaf in definitions if leaf.parent is not None and leaf.parent.type == "trailer"}  # type: ignore[attr-defined]
     if any(_first_type(node) in ("import_name", "import_from") for node in nodes):
-        defines = words  # `import a.b` binds `a`: every word, simply
+        defines = words = frozenset(WORD.findall(tokens)) - KEYWORDS  # `import a.b` binds `a`: every word, simply
     if any(node.type in ("error_node", "error_leaf") for node in nodes):
-        defines, flow = words, True  # broken code: it may bind, or narrow, anything it names
+        flow = True  # broken code: it binds what parso calls definitions (as jedi reads it), and may narrow
+        attributes |= set(ASSIGNED_ATTRIBUTE.findall(code))
     exported = set(seeds)
     if not function:
         exported |= defines  # a module or class attribute
-    elif "return" in all_words or "yield" in all_words:
+    elif returns:
         exported.add(function)
-    exported |= set(ASSIGNED_ATTRIBUTE.findall(code)) | set(MUTATION.findall(code))
+    exported |= attributes | set(MUTATION.findall(code))
     return _Statement(
         tokens=f"{depth} {tokens}",
+        shadows=_bound_for_sure(nodes) if plain and not function else frozenset(),
         words=words,
         defines=defines,
         binds=defines | words if flow else defines,
         ancestors=ancestors,
         seeds=frozenset(exported),
     )
+
+
+def _bound_for_sure(nodes: list[NodeOrLeaf]) -> frozenset[str]:
+    """The names a module-level statement binds in the module's scope, unconditionally.
+
+    Not those of comprehensions, lambdas or nested definitions; only what parso calls definitions.
+    """
+    bound: set[str] = set()
+    for node in nodes:
+        statement = node.children[0] if node.type == "simple_stmt" else node  # type: ignore[attr-defined]
+        if statement.type in ("import_name", "import_from"):
+            bound |= {name.value for name in statement.get_defined_names()}  # type: ignore[attr-defined, union-attr]
+            continue
+        for leaf in _leaves(node):
+            if leaf.type != "name" or not leaf.is_definition():  # type: ignore[attr-defined]
+                continue
+            parent = leaf.parent
+            while parent is not None and parent is not node and parent.type not in _SCOPES:
+                parent = parent.parent
+            if parent is None or parent is node:
+                bound.add(leaf.value)  # type: ignore[attr-defined]
+    return frozenset(bound)
 
 
 def _first_type(node: NodeOrLeaf) -> str:
@@ -347,7 +389,7 @@ def _tokens(nodes: list[NodeOrLeaf]) -> list[str]:
         if children is None:
             prefix = current.prefix  # type: ignore[attr-defined]
             if "type" in prefix:
-                tokens.append(prefix.strip())
+                tokens += TYPE_COMMENT.findall(prefix)
             tokens.append(current.value)  # type: ignore[attr-defined]
         elif current.type == "suite":
             pending += ["}", *reversed(children), "{"]
@@ -362,17 +404,56 @@ def _tokens(nodes: list[NodeOrLeaf]) -> list[str]:
 EVERYWHERE: Position = (0, 0)
 
 
-def reads_changed(unit: Unit, changed: dict[str, Position]) -> bool:
-    """A unit depends on the names it reads: it is analysed again when one's export changed.
+@dataclass
+class _Changes:
+    """What an edit changed so far: per name, where each changed binding is (and by which unit)."""
 
-    ``changed`` gives, for each name, where the change can first be seen. Module-level code sees a
-    module-level name only as bound above it (jedi resolves it so, as Python runs it); functions and
-    class bodies see it wherever it is bound.
+    units: tuple[Unit, ...]
+    bindings: dict[str, list[tuple[Position, int | None]]]
+    exports: set[tuple[int, str]]  # (current unit, name) whose export changed
+    shadowing: dict[str, list[int]]  # the current units binding a module-level name for sure
+
+    def add(self, name: str, at: Position, index: int | None) -> bool:
+        """Record a changed binding of ``name`` at ``at``; False if it was known."""
+        if index is not None:
+            if (index, name) in self.exports:
+                return False
+            self.exports.add((index, name))
+        elif (at, None) in self.bindings.get(name, ()):
+            return False
+        self.bindings.setdefault(name, []).append((at, index))
+        return True
+
+    def shadowed(self, name: str, at: Position, reader: Unit) -> bool:
+        """Whether an unchanged binding of ``name`` between ``at`` and ``reader`` hides the change.
+
+        jedi resolves a module-level name from the nearest binding above the use that is certain
+        (not in an ``if``, ``while`` or ``try``), and looks no further back. Changes seen everywhere
+        (attributes, additions to a list, functions' and classes' names) are not bindings there.
+        """
+        if at == EVERYWHERE:
+            return False
+        for index in self.shadowing.get(name, ()):
+            unit = self.units[index]
+            if at < unit.start and unit.end <= reader.start and (index, name) not in self.exports:
+                return True
+        return False
+
+
+def reads_changed(unit: Unit, changes: _Changes) -> set[str]:
+    """The dependency rule: a unit depends on the names it reads; these changed (empty: none).
+
+    Module-level code sees a module-level name only as bound above it and below its nearest certain
+    binding (jedi resolves it so, as Python runs it); functions and class bodies see every binding.
     """
     words = unit.info.words
     if unit.container or unit.name:
-        return any(name in words for name in changed)
-    return any(at < unit.end and name in words for name, at in changed.items())
+        return {name for name in changes.bindings if name in words}
+    return {
+        name
+        for name, bindings in changes.bindings.items()
+        if name in words and any(at < unit.end and not changes.shadowed(name, at, unit) for at, _ in bindings)
+    }
 
 
 def visible_from(unit: Unit, export: str, at: Position) -> Position:
@@ -403,54 +484,77 @@ def units_to_reuse(previous: Layout, current: Layout) -> dict[int, int] | None:
     """
     if previous.skeleton != current.skeleton:
         return None
-    old_keys = [unit.key for unit in previous.units]
-    new_keys = [unit.key for unit in current.units]
-    matcher = SequenceMatcher(None, old_keys, new_keys, autojunk=False)
     kept: dict[int, int] = {}
     affected: set[int] = set()
-    changed: dict[str, Position] = {}
+    shadowing: dict[str, list[int]] = {}
+    for index, unit in enumerate(current.units):
+        if not unit.container:
+            for name in unit.info.shadows:
+                shadowing.setdefault(name, []).append(index)
+    changes = _Changes(current.units, {}, set(), shadowing)
     changed_words: Counter[str] = Counter()
     end_of_file = (1 << 30, 0)
-    for tag, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+    for tag, old_start, old_end, new_start, new_end in _alignment(previous.keys, current.keys):
         if tag == "equal":
             kept.update(zip(range(new_start, new_end), range(old_start, old_end), strict=True))
             continue
         at = current.units[new_start].start if new_start < len(current.units) else end_of_file
         olds: list[Unit | None] = list(previous.units[old_start:old_end])
-        news: list[Unit | None] = list(current.units[new_start:new_end])
+        news: list[int | None] = list(range(new_start, new_end))
         affected.update(range(new_start, new_end))
         pairs = max(len(olds), len(news))
         olds += [None] * (pairs - len(olds))
         news += [None] * (pairs - len(news))
         for old, new in zip(olds, news, strict=True):
-            if not _compare(old, new, at, changed, changed_words):
+            if not _compare(old, new, current, at, changes, changed_words):
                 return None
     affected |= called_from_changed(current, set(changed_words))
     # What reads a changed export is analysed again; what it exports in turn may change.
-    done: dict[str, Position] = {}
-    while fresh := {name: at for name, at in changed.items() if done.get(name, end_of_file) > at}:
-        done.update(fresh)
-        if not current.skeleton_words.isdisjoint(fresh):  # a class's bases
+    growing = True
+    while growing:
+        growing = False
+        if not current.skeleton_words.isdisjoint(changes.bindings):  # a class's bases
             return None
         for index, unit in enumerate(current.units):
-            if not reads_changed(unit, fresh):
+            names = reads_changed(unit, changes)
+            if not names:
                 continue
             affected.add(index)
             for name, export in unit.info.exports.items():
-                if export.reads.isdisjoint(fresh):
+                if export.reads.isdisjoint(names):
                     continue
                 if unit.implicit and name == unit.name:
                     return None
-                seen = visible_from(unit, name, unit.start)
-                if seen < changed.get(name, end_of_file):
-                    changed[name] = seen
+                growing |= changes.add(name, visible_from(unit, name, unit.start), index)
     return {new: old for new, old in kept.items() if new not in affected}
 
 
+def _alignment(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """Difflib's opcodes for two lists of unit keys; an edit is local, so the equal ends are skipped first."""
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    middle = SequenceMatcher(None, old[head : len(old) - tail], new[head : len(new) - tail], autojunk=False)
+    opcodes = [("equal", 0, head, 0, head)] if head else []
+    opcodes += [(tag, a + head, b + head, c + head, d + head) for tag, a, b, c, d in middle.get_opcodes()]
+    if tail:
+        opcodes.append(("equal", len(old) - tail, len(old), len(new) - tail, len(new)))
+    return opcodes
+
+
 def _compare(
-    old: Unit | None, new: Unit | None, at: Position, changed: dict[str, Position], changed_words: Counter[str]
+    old: Unit | None,
+    new_index: int | None,
+    current: Layout,
+    at: Position,
+    changes: _Changes,
+    changed_words: Counter[str],
 ) -> bool:
-    """Add what changed between two units (None: deleted, inserted) to ``changed``; False: analyse all."""
+    """Record what changed between two units (None: deleted, inserted); False: analyse everything."""
+    new = current.units[new_index] if new_index is not None else None
     exports: set[str] = set()
     for unit in (old, new):
         if unit is not None:
@@ -465,11 +569,10 @@ def _compare(
         for unit in (old, new):
             if unit is not None and unit.implicit and unit.name == name:
                 return False
-            if unit is not None and name in unit.info.exports:
-                seen = visible_from(unit, name, at)
-                if seen < changed.get(name, at):
-                    changed[name] = seen
-                changed.setdefault(name, at)
+        if new is not None and name in new_exports:
+            changes.add(name, visible_from(new, name, at), new_index)
+        if old is not None and name in old_exports:
+            changes.add(name, visible_from(old, name, at), None)
     old_statements = Counter(old.info.statements if old is not None else ())
     new_statements = Counter(new.info.statements if new is not None else ())
     for _, words in (old_statements - new_statements) + (new_statements - old_statements):
@@ -478,21 +581,26 @@ def _compare(
 
 
 def relocation(old: Unit, new: Unit) -> Callable[[Position], Position | None]:
-    """Where a position in ``old`` is in ``new``, a unit of the same tokens (None: not at a token's edge)."""
+    """Where a position in ``old`` is in ``new``, a unit of the same tokens.
+
+    None when the position is not at a token's edge, or when the edges it is at moved apart (space
+    now between the end of one token and the start of the next).
+    """
     line_shift = new.start[0] - old.start[0]
     if old.text == new.text and old.start[1] == new.start[1]:
         return lambda position: (position[0] + line_shift, position[1])
     old_edges = old.info.boundaries
-    index = {
-        (old_edges[i] + old.start[0], old_edges[i + 1] + (old.start[1] if old_edges[i] == 0 else 0)): i
-        for i in range(0, len(old_edges), 2)
-    }
+    index: dict[Position, list[int]] = {}
+    for i in range(0, len(old_edges), 2):
+        position = (old_edges[i] + old.start[0], old_edges[i + 1] + (old.start[1] if old_edges[i] == 0 else 0))
+        index.setdefault(position, []).append(i)
     new_edges = new.info.boundaries
 
     def moved(position: Position) -> Position | None:
-        i = index.get(position)
-        if i is None:
-            return None
-        return new_edges[i] + new.start[0], new_edges[i + 1] + (new.start[1] if new_edges[i] == 0 else 0)
+        found = {
+            (new_edges[i] + new.start[0], new_edges[i + 1] + (new.start[1] if new_edges[i] == 0 else 0))
+            for i in index.get(position, ())
+        }
+        return found.pop() if len(found) == 1 else None
 
     return moved
