@@ -1,15 +1,19 @@
-"""Editor latency: torchls vs basedpyright-langserver, driven over stdio as an editor does.
+"""Editor latency: torchls vs basedpyright-langserver, driven over stdio as an editor does, in one run.
 
-Files: generated training modules (models, loops, evaluation, helpers, with seeded bugs) of the
-given sizes, and transformers' modeling_llama.py and trainer.py (fetched with pip download). Each
-server first opens a small warm-up file (the cold start, loading torch); then, per file: first
-diagnostics after didOpen in the running server, and 20 one-line edits in the middle of a function,
-each timed from didChange to the publish of that version. Also the peak RSS of each server with its
-subprocesses. It prints a table; it is a measurement, not a test.
+Files: a generated 1,000-line training module (models, loops, evaluation, helpers, seeded bugs), a
+generated 1,000-line module-level training script (as in a notebook), a 5,000-line module, and
+transformers' trainer.py (``pip download``). For each file and each kind of edit a person makes
+(typing at the end of a line in a body, a comment line inserted at column 0 and indented, a new
+top-level line between functions, in scripts a statement inserted mid-file and typing at the end of
+a module-level line, deleting lines, pasting a 20-line block, undoing the paste), 20 edits are made,
+each timed from didChange to the publish of that version; the file is then set back (untimed).
+Then cold starts: a fresh server, initialize → didOpen of the 1,000-line module → first publish.
+Also the peak RSS of each server with its subprocesses. It prints medians, p95 and ratios; it is a
+measurement, not a test.
 
-    pip install basedpyright
-    .venv/bin/python benchmarks/latency.py                        # 1k and 5k lines + transformers
-    .venv/bin/python benchmarks/latency.py --lines 1000 --no-real --servers torchls
+    .venv/bin/pip install basedpyright   # the benchmark's own setup, not a test dependency
+    .venv/bin/python benchmarks/latency.py
+    .venv/bin/python benchmarks/latency.py --files module script --servers torchls --edits 10
 """
 
 from __future__ import annotations
@@ -21,13 +25,14 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from tests.training_module import training_module  # noqa: E402
+from tests.training_module import training_module, training_script  # noqa: E402
 
 SERVERS = {
     "torchls": [sys.executable, "-m", "torchls", "serve"],
@@ -58,6 +63,10 @@ class Session:
         def register(params: types.RegistrationParams) -> None:
             return None
 
+        @self.client.feature("torchls/status")
+        def status(params: object) -> None:
+            return None
+
         @self.client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
         def progress(params: types.WorkDoneProgressCreateParams) -> None:
             return None
@@ -65,6 +74,9 @@ class Session:
     async def start(self, folder: Path) -> None:
         command = SERVERS[self.name]
         await self.client.start_io(command[0], *command[1:])
+        await self.initialize(folder)
+
+    async def initialize(self, folder: Path) -> None:
         capabilities = types.ClientCapabilities(
             text_document=types.TextDocumentClientCapabilities(
                 publish_diagnostics=types.PublishDiagnosticsClientCapabilities(version_support=True)
@@ -83,7 +95,7 @@ class Session:
         self.client.initialized(types.InitializedParams())
 
     async def wait(self, uri: str, version: int) -> float:
-        await asyncio.wait_for(self.events.setdefault((uri, version), asyncio.Event()).wait(), 600)
+        await asyncio.wait_for(self.events.setdefault((uri, version), asyncio.Event()).wait(), 300)
         return self.published[(uri, version)]
 
     async def open(self, path: Path) -> float:
@@ -97,19 +109,22 @@ class Session:
         )
         return await self.wait(path.as_uri(), 1) - start
 
-    async def edit(self, path: Path, line: int, indent: str, version: int) -> float:
-        """Seconds from a one-line insertion to the diagnostics of that version."""
-        change = types.TextDocumentContentChangePartial(
-            range=types.Range(types.Position(line, 0), types.Position(line, 0)),
-            text=f"{indent}marker_{version} = {version}\n",
-        )
-        start = time.perf_counter()
+    async def change(self, path: Path, text: str, change: Change | None, version: int) -> float:
+        """Seconds from one didChange (``change`` on ``text``, or all of ``text``) to that version's publish."""
+        if change is None:
+            event: types.TextDocumentContentChangeEvent = types.TextDocumentContentChangeWholeDocument(text=text)
+        else:
+            lines = text.splitlines(keepends=True) + [""]
+            start = types.Position(change.line, _utf16(lines[change.line][: change.column]))
+            end = types.Position(change.end_line, _utf16(lines[change.end_line][: change.end_column]))
+            event = types.TextDocumentContentChangePartial(range=types.Range(start, end), text=change.text)
+        begin = time.perf_counter()
         self.client.text_document_did_change(
             types.DidChangeTextDocumentParams(
-                types.VersionedTextDocumentIdentifier(uri=path.as_uri(), version=version), [change]
+                types.VersionedTextDocumentIdentifier(uri=path.as_uri(), version=version), [event]
             )
         )
-        return await self.wait(path.as_uri(), version) - start
+        return await self.wait(path.as_uri(), version) - begin
 
     def peak_rss_mb(self) -> float:
         """Peak resident memory of the server process and its children (jedi's subprocess)."""
@@ -132,99 +147,254 @@ class Session:
         await self.client.stop()
 
 
-def edit_line(path: Path) -> tuple[int, str]:
-    """A statement in the middle of the body of the function nearest the middle of the file: its
-    0-based line and its indentation (where a one-line insertion keeps the code valid)."""
-    source = path.read_text(encoding="utf-8")
-    middle = len(source.splitlines()) // 2
-    functions = [
-        node
-        for node in ast.walk(ast.parse(source))
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and len(node.body) > 2
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+@dataclass(frozen=True)
+class Change:
+    """Replace from (line, column) to (end_line, end_column) (0-based, code points) by ``text``."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+
+
+def apply_change(source: str, change: Change) -> str:
+    """``source`` after ``change``."""
+    lines = source.splitlines(keepends=True) + [""]
+    start = sum(map(len, lines[: change.line])) + change.column
+    end = sum(map(len, lines[: change.end_line])) + change.end_column
+    return source[:start] + change.text + source[end:]
+
+
+def _statements(module: ast.Module) -> list[tuple[ast.stmt, list[ast.stmt]]]:
+    """Every statement with the body it is in."""
+    found: list[tuple[ast.stmt, list[ast.stmt]]] = []
+    for node in ast.walk(module):
+        for field in ("body", "orelse", "finalbody"):
+            body = getattr(node, field, None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+                found += [(statement, body) for statement in body]
+    return found
+
+
+def _nearest(statements: list[ast.stmt], line: int) -> ast.stmt:
+    return min(statements, key=lambda s: abs(s.lineno - line))
+
+
+def _first_line(statement: ast.stmt) -> int:
+    """0-based first line, decorators included."""
+    decorators = getattr(statement, "decorator_list", [])
+    return min([statement.lineno, *(d.lineno for d in decorators)]) - 1
+
+
+def _typing(line: str, index: int, count: int) -> list[Change]:
+    """Typing ``count`` characters one after another at the end of line ``index``."""
+    typed = (" * 2" * count)[:count]
+    return [Change(index, len(line) + k, index, len(line) + k, typed[k]) for k in range(count)]
+
+
+def edit_kinds(source: str, script: bool, count: int = 20) -> dict[str, list[Change]]:
+    """For each kind of edit, the ``count`` successive changes made to ``source``."""
+    lines = source.splitlines()
+    middle = len(lines) // 2
+    module = ast.parse(source)
+    every = _statements(module)
+    functions = [n for n in ast.walk(module) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    simple = (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign)
+    in_bodies = [
+        s
+        for s, body in every
+        if isinstance(s, simple)
+        and s.lineno == s.end_lineno
+        and any(f.lineno < s.lineno <= (f.end_lineno or 0) for f in functions)
     ]
-    function = min(functions, key=lambda f: abs((f.lineno + (f.end_lineno or f.lineno)) // 2 - middle))
-    # Not before a decorated definition: its line number is the `def`'s, after the decorators.
-    plain = [s for s in function.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
-    statement = plain[len(plain) // 2]
-    return statement.lineno - 1, " " * statement.col_offset
+    top = [s for s in module.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+    kinds: dict[str, list[Change]] = {}
+    if script:
+        statement = _nearest([s for s in top if isinstance(s, simple) and s.lineno == s.end_lineno], middle)
+        kinds["script: typing at the end of a line"] = _typing(lines[statement.lineno - 1], statement.lineno - 1, count)
+        at = _first_line(_nearest(top, middle))
+        kinds["script: inserting a statement mid-file"] = [
+            Change(at, 0, at, 0, f"marker_{k} = {k}\n") for k in range(count)
+        ]
+    else:
+        statement = _nearest(in_bodies, middle)
+        index = statement.lineno - 1
+        kinds["typing at the end of a line in a body"] = _typing(lines[index], index, count)
+        indent = " " * statement.col_offset
+        kinds["comment line in a body, column 0"] = [Change(index, 0, index, 0, "# note\n")] * count
+        kinds["comment line in a body, indented"] = [Change(index, 0, index, 0, f"{indent}# note\n")] * count
+        definitions = [s for s in module.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        at = _first_line(_nearest(definitions, middle))
+        kinds["new top-level line between functions"] = [
+            Change(at, 0, at, 0, f"SETTING_{k} = {k}\n") for k in range(count)
+        ]
+    # Deleting single-line statements near the middle, bottom-up, never emptying a block.
+    left = {id(body): len(body) - 1 for _, body in every}
+    chosen: list[ast.stmt] = []
+    for statement, body in sorted(every, key=lambda pair: abs(pair[0].lineno - middle)):
+        if isinstance(statement, simple) and statement.lineno == statement.end_lineno and left[id(body)] > 0:
+            left[id(body)] -= 1
+            chosen.append(statement)
+        if len(chosen) == count:
+            break
+    kinds["deleting a line"] = [
+        Change(s.lineno - 1, 0, s.lineno, 0, "") for s in sorted(chosen, key=lambda s: -s.lineno)
+    ]
+    # Pasting a copy of the statements from near the middle that make about 20 lines, then undoing it.
+    body = module.body
+    while True:
+        holder = _nearest(body, middle)
+        if isinstance(holder, ast.ClassDef) and (holder.end_lineno or 0) - holder.lineno > 40:
+            body = holder.body
+        else:
+            break
+    start = body.index(holder)
+    end = start
+    while end < len(body) - 1 and (body[end].end_lineno or 0) - _first_line(body[start]) < 20:
+        end += 1
+    first, last = _first_line(body[start]), body[end].end_lineno or 0
+    block = "".join(line + "\n" for line in lines[first:last])
+    paste = Change(first, 0, first, 0, block)
+    undo = Change(first, 0, last, 0, "")
+    kinds["pasting a 20-line block"] = [paste, undo] * (count // 2)  # timed apart: paste, then undo
+    return kinds
 
 
-async def measure(name: str, files: list[Path], edits: int, folder: Path) -> list[dict[str, object]]:
-    session = Session(name)
-    await session.start(folder)
-    cold = await session.open(folder / "warmup.py")
-    rows: list[dict[str, object]] = []
-    for path in files:
-        first = await session.open(path)
-        line, indent = edit_line(path)
-        timings = sorted([await session.edit(path, line, indent, version) for version in range(2, edits + 2)])
-        rows.append(
-            {
-                "server": name,
-                "file": path.name,
-                "lines": len(path.read_text(encoding="utf-8").splitlines()),
-                "cold": cold,
-                "first": first,
-                "median": statistics.median(timings),
-                "p95": timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))],
-            }
-        )
-    rss = session.peak_rss_mb()
-    for row in rows:
-        row["rss"] = rss
-    await session.stop()
-    return rows
+# file label -> (goal for the median, goal for p95), in seconds
+GOALS = {
+    "module_1000": (0.030, 0.060),
+    "script_1000": (0.030, 0.060),
+    "module_5000": (0.080, None),
+    "trainer": (0.100, None),
+}
 
 
-def benchmark_files(lines: list[int], real: bool) -> tuple[Path, list[Path]]:
+def benchmark_files(names: list[str]) -> tuple[Path, dict[str, Path]]:
+    """The files to edit, by label, in a fresh folder."""
     folder = Path(tempfile.mkdtemp(prefix="torchls-latency-"))
     (folder / "warmup.py").write_text("import torch\nmodel = torch.nn.Linear(1, 1)\nmodel.eval\n")
-    files = []
-    for count in lines:
-        path = folder / f"train_{count}.py"
-        path.write_text(training_module(count))
-        files.append(path)
-    if real:
-        sys.path.insert(0, str(Path(__file__).parent))
-        from realworld import fetch
+    files: dict[str, Path] = {}
+    for name in names:
+        path = folder / f"{name}.py"
+        if name == "trainer":
+            sys.path.insert(0, str(Path(__file__).parent))
+            from realworld import fetch
 
-        root = fetch("transformers", "5.24.0") / "transformers"
-        for relative in ("models/llama/modeling_llama.py", "trainer.py"):
-            target = folder / Path(relative).name
-            target.write_text((root / relative).read_text(encoding="utf-8"))
-            files.append(target)
+            root = fetch("transformers", "5.24.0") / "transformers"
+            path.write_text((root / "trainer.py").read_text(encoding="utf-8"), encoding="utf-8")
+        else:
+            kind, lines = name.split("_")
+            path.write_text((training_script if kind == "script" else training_module)(int(lines)))
+        files[name] = path
     return folder, files
+
+
+Timings = dict[tuple[str, str], list[float]]  # (file, edit kind) -> seconds
+
+
+async def measure(
+    name: str, files: dict[str, Path], edits: int, folder: Path
+) -> tuple[Timings, dict[str, float], float]:
+    """Every edit kind on every file in one running server; the first diagnostics per file; peak RSS."""
+    session = Session(name)
+    await session.start(folder)
+    await session.open(folder / "warmup.py")
+    timings: Timings = {}
+    first: dict[str, float] = {}
+    version = 1
+    for label, path in files.items():
+        original = path.read_text(encoding="utf-8")
+        first[label] = await session.open(path)
+        version = 1
+        for kind, changes in edit_kinds(original, label.startswith("script"), edits).items():
+            text = original
+            for number, change in enumerate(changes):
+                version += 1
+                seconds = await session.change(path, text, change, version)
+                text = apply_change(text, change)
+                group = kind if not kind.startswith("pasting") else ("pasting a 20-line block", "undo")[number % 2]
+                timings.setdefault((label, group), []).append(seconds)
+            version += 1
+            await session.change(path, original, None, version)  # back to the start, untimed
+        session.client.text_document_did_close(
+            types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri=path.as_uri()))
+        )
+    rss = session.peak_rss_mb()
+    await session.stop()
+    return timings, first, rss
+
+
+async def cold_start(name: str, path: Path, folder: Path) -> tuple[float, float]:
+    """A fresh server: seconds from spawning it, and from initialize, to the first diagnostics of ``path``."""
+    spawned = time.perf_counter()
+    session = Session(name)
+    command = SERVERS[name]
+    await session.client.start_io(command[0], *command[1:])
+    initialized = time.perf_counter()
+    await session.initialize(folder)
+    await session.open(path)
+    done = session.published[(path.as_uri(), 1)]
+    await session.stop()
+    return done - spawned, done - initialized
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def main() -> None:
     global DEBOUNCE_MS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--lines", type=int, nargs="*", default=[1000, 5000], help="generated file sizes")
-    parser.add_argument("--edits", type=int, default=20)
-    parser.add_argument("--no-real", action="store_true", help="skip the transformers files")
+    parser.add_argument("--files", nargs="+", default=list(GOALS), choices=list(GOALS))
+    parser.add_argument("--edits", type=int, default=20, help="edits per kind")
+    parser.add_argument("--cold-runs", type=int, default=3)
     parser.add_argument("--servers", nargs="+", default=list(SERVERS), choices=list(SERVERS))
     parser.add_argument("--debounce-ms", type=int, default=0, help="torchls's debounce (editors: 150)")
     args = parser.parse_args()
     DEBOUNCE_MS = args.debounce_ms
-    folder, files = benchmark_files(args.lines, not args.no_real)
+    folder, files = benchmark_files(args.files)
     results = {name: asyncio.run(measure(name, files, args.edits, folder)) for name in args.servers}
-    print("| file | lines | server | first diagnostics (warm server) | edit→publish median | p95 | peak RSS |")
-    print("|---|---|---|---|---|---|---|")
-    for index, path in enumerate(files):
-        for name in args.servers:
-            row = results[name][index]
-            print(
-                f"| {path.name} | {row['lines']:,} | {name} | {row['first']:.2f} s | {row['median'] * 1000:.0f} ms |"
-                f" {row['p95'] * 1000:.0f} ms | {row['rss']:.0f} MB |"
-            )
-        if len(args.servers) == 2:
-            a, b = (results[name][index] for name in args.servers)
-            print(
-                f"| | | ratio {args.servers[1]}/{args.servers[0]} | {b['first'] / a['first']:.1f}× |"
-                f" {b['median'] / a['median']:.1f}× | {b['p95'] / a['p95']:.1f}× | |"
-            )
-    for name in args.servers:
-        print(f"{name}: first file after start (cold, includes loading torch): {results[name][0]['cold']:.2f} s")
+    servers = args.servers
+    header = " | ".join(f"{name} median | {name} p95" for name in servers)
+    print(f"| file | edit | {header} |" + (" ratio (median) | goal |" if len(servers) == 2 else " goal |"))
+    print("|---" * (2 + 2 * len(servers) + (2 if len(servers) == 2 else 1)) + "|")
+    for label in files:
+        kinds = [kind for (file, kind) in results[servers[0]][0] if file == label]
+        for kind in kinds:
+            cells, medians = [], []
+            for name in servers:
+                values = results[name][0][(label, kind)]
+                medians.append(statistics.median(values))
+                cells.append(f"{medians[-1] * 1000:.0f} ms | {_percentile(values, 0.95) * 1000:.0f} ms")
+            ratio = f" {medians[1] / medians[0]:.1f}× |" if len(servers) == 2 else ""
+            goal_median, goal_p95 = GOALS[label]
+            torchls = results["torchls"][0][(label, kind)] if "torchls" in results else None
+            met = "–"
+            if torchls is not None:
+                ok = statistics.median(torchls) <= goal_median and (
+                    goal_p95 is None or _percentile(torchls, 0.95) <= goal_p95
+                )
+                met = "met" if ok else "missed"
+            print(f"| {label} | {kind} | {' | '.join(cells)} |{ratio} {met} |")
+    for name in servers:
+        timings, first, rss = results[name]
+        opened = ", ".join(f"{label} {seconds:.2f} s" for label, seconds in first.items())
+        print(f"{name}: first diagnostics after didOpen in the running server: {opened}; peak RSS {rss:.0f} MB")
+    cold_file = files.get("module_1000") or next(iter(files.values()))
+    for name in servers:
+        runs = [asyncio.run(cold_start(name, cold_file, folder)) for _ in range(args.cold_runs)]
+        spawn = statistics.median(r[0] for r in runs)
+        initialize = statistics.median(r[1] for r in runs)
+        print(
+            f"{name}: cold start on {cold_file.name}, fresh server, median of {args.cold_runs}:"
+            f" initialize → didOpen → publish {initialize:.2f} s (from spawning the process {spawn:.2f} s)"
+        )
     print(f"torchls debounce: {DEBOUNCE_MS} ms (included in its edit timings)")
 
 

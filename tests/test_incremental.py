@@ -1,8 +1,9 @@
 """Incremental re-analysis: after every edit, the findings equal those of a fresh, whole-file analysis.
 
 One analyzer keeps its previous results and re-analyses only what an edit can change; another
-forgets the file before every analysis. Random line edits (bugs added, lines removed, factories,
-attributes and ``forward`` changed, syntax broken) must never make them disagree.
+forgets the file before every analysis. Random edits (bugs added, lines removed, factories,
+attributes and ``forward`` changed, syntax broken, in functions and in module-level code; comments
+and whitespace; 20-line blocks pasted; lines deleted; undo) must never make them disagree.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import random
 from pathlib import Path
 
 import pytest
+from parso import parse
 
 from torchls.analysis.engine import Analyzer
+from torchls.analysis.incremental import layout, units_to_reuse
 
 from .golden import render
-from .training_module import training_module
+from .training_module import training_module, training_script
 
 SOURCE = """\
 import torch
@@ -166,3 +169,235 @@ def test_edits_reaching_other_code_without_its_name(
     findings = incremental.analyze(edited, path)
     assert render(findings) == render(whole.analyze(edited, path))
     assert len(findings) < len(first)
+
+
+# Module-level code, as in scripts and notebooks: names rebound in loops, branches and blocks.
+SCRIPT = """\
+import torch
+from torch import nn, optim
+
+model = nn.Linear(4, 4)
+opt = optim.SGD(model.parameters(), lr=0.1)
+model.eval
+for step in range(3):
+    x = torch.randn(2, 4)
+    loss = model(x).sum()
+    loss.backward
+    opt.step()
+print(loss.item)
+if torch.cuda.is_available():
+    model = "text"
+model.train
+with torch.no_grad():
+    out = model(x)
+    total = out.item + 1
+items = []
+items.append(nn.ReLU())
+items[0].eval
+
+
+def helper(net):
+    net.eval
+    return net
+
+
+model = helper(nn.Linear(2, 2))
+model.train
+try:
+    other = nn.Linear(1, 1)
+except ValueError:
+    other = None
+other.eval
+"""
+
+SCRIPT_SNIPPETS = [
+    "model = nn.Linear(2, 2)",
+    "model = 'text'",
+    "model.eval",
+    "loss = x.sum()",
+    "loss = 3",
+    "x = model.weight",
+    "opt = optim.SGD(model.parameters, lr=0.1)",
+    "items.append('text')",
+    "other = nn.Linear(1, 1)",
+    "del model",
+    "assert isinstance(model, nn.Module)",
+    "from torch import nn as model",
+    "global loss",
+    "def helper(net): return 'text'",
+    "for loss in range(3): pass",
+    "with torch.no_grad: pass",
+    "import torch as nn",
+    "(",
+]
+
+
+def script_edit(source: str, rng: random.Random) -> str:
+    """One edit of module-level code: a line replaced, inserted at any indentation, or deleted."""
+    lines = source.splitlines()
+    index = rng.randrange(len(lines))
+    indent = rng.choice(["", lines[index][: len(lines[index]) - len(lines[index].lstrip())]])
+    operation = rng.choice(["replace", "insert", "delete"])
+    if operation == "delete" and len(lines) > 5:
+        del lines[index]
+    elif operation == "insert":
+        lines.insert(index, indent + rng.choice(SCRIPT_SNIPPETS))
+    else:
+        lines[index] = indent + rng.choice(SCRIPT_SNIPPETS)
+    return "\n".join(lines) + "\n"
+
+
+def layout_edit(source: str, rng: random.Random) -> str:
+    """An edit that changes no code, or moves whole lines: comments, whitespace, paste, delete."""
+    lines = source.splitlines()
+    index = rng.randrange(len(lines))
+    line = lines[index]
+    indent = line[: len(line) - len(line.lstrip())]
+    operation = rng.choice(["comment", "indented comment", "trailing comment", "spaces", "blank", "paste", "delete"])
+    if operation == "comment":
+        lines.insert(index, "# a comment")
+    elif operation == "indented comment":
+        lines.insert(index, indent + "# a comment")
+    elif operation == "trailing comment" and line.strip():
+        lines[index] = line + "  # type: ignore" if rng.random() < 0.2 else line + "  # note"
+    elif operation == "spaces":
+        lines[index] = line.replace(", ", " , ").replace(" = ", "  =  ").replace("(", "( ")
+    elif operation == "blank":
+        lines.insert(index, rng.choice(["", indent]))
+    elif operation == "paste":
+        start = rng.randrange(len(lines))
+        lines[index:index] = lines[start : start + 20]
+    elif operation == "delete" and len(lines) > 5:
+        del lines[index]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_module_level_edits_give_the_findings_of_a_whole_analysis(
+    analyzers: tuple[Analyzer, Analyzer], tmp_path: Path, seed: int
+) -> None:
+    incremental, whole = analyzers
+    path = tmp_path / "script.py"
+    rng = random.Random(seed)
+    sources = [SCRIPT]
+    incremental.analyze(SCRIPT, path)
+    for step in range(40):
+        choice = rng.random()
+        if choice < 0.15 and len(sources) > 1:
+            sources.pop()  # undo
+        elif choice < 0.25:
+            sources.append(SCRIPT)
+        else:
+            edit = script_edit if choice < 0.75 else layout_edit
+            sources.append(edit(sources[-1], rng))
+        source = sources[-1]
+        whole.forget(path)
+        expected = render(whole.analyze(source, path))
+        assert render(incremental.analyze(source, path)) == expected, f"step {step}:\n{source}"
+    assert incremental.stats["units reused"] > 0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_comments_pastes_deletions_and_undo_give_the_findings_of_a_whole_analysis(
+    analyzers: tuple[Analyzer, Analyzer], tmp_path: Path, seed: int
+) -> None:
+    incremental, whole = analyzers
+    rng = random.Random(seed)
+    for name, original in (("module", training_module(150, bug_every=1)), ("script", training_script(120, 1))):
+        path = tmp_path / f"{name}.py"
+        sources = [original]
+        incremental.analyze(original, path)
+        for step in range(12):
+            if rng.random() < 0.2 and len(sources) > 1:
+                sources.pop()  # undo
+            else:
+                sources.append(layout_edit(sources[-1], rng))
+            source = sources[-1]
+            whole.forget(path)
+            expected = render(whole.analyze(source, path))
+            assert render(incremental.analyze(source, path)) == expected, f"{name} step {step}:\n{source}"
+
+
+def test_comment_and_whitespace_edits_republish_without_inference(
+    analyzers: tuple[Analyzer, Analyzer], tmp_path: Path
+) -> None:
+    incremental, whole = analyzers
+    path = tmp_path / "script.py"
+    source = training_script(200, bug_every=1)
+    first = incremental.analyze(source, path)
+    candidates = incremental.stats["candidates"]
+    lines = source.splitlines(keepends=True)
+    middle = len(lines) // 2
+    edited = "".join(
+        lines[:middle]
+        + ["# a comment\n", "\n", "    # indented\n"]
+        + [line.replace(", ", " ,  ") for line in lines[middle:]]
+    )
+    findings = incremental.analyze(edited, path)
+    assert incremental.stats["candidates"] == candidates  # nothing resolved again
+    assert render(findings) == render(whole.analyze(edited, path))
+    assert len(findings) == len(first) > 0
+
+
+CLASS = """\
+import torch
+from torch import nn
+
+
+class Trainer:
+    def __init__(self, model: nn.Module):
+        self.model = model
+        self.optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        self.steps = 0
+
+    def step(self):
+        self.optimizer.zero_grad
+        self.steps += 1
+        return self.steps
+
+    def evaluate(self):
+        self.model.eval
+        return self.model
+
+    def report(self):
+        total = 0
+        total += self.step()
+        self.optimizer.step()
+        print(total)
+"""
+
+
+def reanalysed(before: str, after: str, *names: str) -> set[str]:
+    """The functions and methods that an edit from ``before`` to ``after`` has analysed again."""
+    previous, current = (layout(parse(text), text) for text in (before, after))
+    reused = units_to_reuse(previous, current)
+    assert reused is not None, "the whole file"
+    return {unit.name for index, unit in enumerate(current.units) if unit.name and index not in reused}
+
+
+def test_a_method_edit_reanalyses_only_what_reads_what_it_changed() -> None:
+    # A statement that changes no attribute and no return value: only the method itself.
+    edited = CLASS.replace("        print(total)\n", "        print(total, 1)\n")
+    assert reanalysed(CLASS, edited) == {"report"}
+    # An attribute: the methods that read `.optimizer`.
+    edited = CLASS.replace("lr=0.1)", "lr=0.2)")
+    assert reanalysed(CLASS, edited) == {"__init__", "step", "report"}
+    # A return value: the callers of `step`.
+    edited = CLASS.replace("        return self.steps\n", "        return None\n")
+    assert reanalysed(CLASS, edited) == {"step", "report"}
+
+
+def test_a_changed_call_site_reanalyses_the_function_it_calls() -> None:
+    # The call's arguments may give `helper`'s parameter its type.
+    edited = SCRIPT.replace("model = helper(nn.Linear(2, 2))", "model = helper(nn.Linear(3, 3))")
+    assert "helper" in reanalysed(SCRIPT, edited)
+    edited = CLASS.replace("        total += self.step()\n", "        total += self.step() + 1\n")
+    assert reanalysed(CLASS, edited) == {"step", "report"}
+
+
+def test_module_level_code_sees_only_the_nearest_certain_binding_above_it() -> None:
+    text = "import torch\nmodel = torch.nn.Linear(1, 1)\nmodel.eval\nmodel = torch.nn.ReLU()\nmodel.train\n"
+    previous, current = (layout(parse(t), t) for t in (text, text.replace("Linear(1, 1)", "Linear(2, 2)")))
+    reused = units_to_reuse(previous, current)
+    assert reused is not None
+    assert [index in reused for index in range(len(current.units))] == [True, False, False, True, True]

@@ -93,3 +93,48 @@ def training_blocks(lines: int, bug_every: int = 5) -> list[str]:
 def training_module(lines: int, bug_every: int = 5) -> str:
     """A training module of about ``lines`` lines."""
     return "".join(training_blocks(lines, bug_every))
+
+
+SCRIPT_BLOCK = """
+# Experiment {i}: a small classifier, trained and evaluated at module level, as in a notebook.
+model{i} = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Dropout(0.1), nn.Linear(32, 4))
+optimizer{i} = optim.SGD(model{i}.parameters(), lr=0.01, momentum=0.9)
+scheduler{i} = StepLR(optimizer{i}, step_size=1)
+criterion = nn.CrossEntropyLoss()
+inputs, labels = torch.randn(64, 16), torch.randint(0, 4, (64,))
+loader = DataLoader(TensorDataset(inputs, labels), batch_size=16)
+model{i}.train()
+for epoch in range(2):
+    for x, y in loader:
+        optimizer{i}.zero_grad()
+        loss = criterion(model{i}(x), y)
+        loss.backward()
+        optimizer{i}.step()
+    scheduler{i}.step()
+    print(f"epoch {{epoch}} loss {{loss.item():.4f}} lr {{scheduler{i}.get_last_lr()[0]}}")
+model{i}.eval()
+with torch.no_grad():
+    logits = model{i}(inputs)
+    accuracy = (logits.argmax(dim=1) == labels).float().mean().item()
+    print(logits.shape[0], accuracy)
+torch.save(model{i}.state_dict(), "model{i}.pt")
+"""
+SCRIPT_BUGS = {
+    "model{i}.eval()\n": "model{i}.eval\n",
+    "        loss.backward()\n": "        loss.backward\n",
+    "    print(logits.shape[0], accuracy)\n": "    print(logits.shape(0), accuracy)\n",
+}
+
+
+def training_script(lines: int, bug_every: int = 5) -> str:
+    """A module-level training script of about ``lines`` lines (names such as ``loss`` reused by every block)."""
+    blocks = [HEADER]
+    i = 0
+    while sum(b.count("\n") for b in blocks) < lines:
+        block = SCRIPT_BLOCK
+        if i % bug_every == 0:
+            for correct, buggy in SCRIPT_BUGS.items():
+                block = block.replace(correct, buggy)
+        blocks.append(block.format(i=i))
+        i += 1
+    return "".join(blocks)

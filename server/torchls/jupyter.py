@@ -104,7 +104,7 @@ def kernel_python() -> str | None:
     program = kernel.argv[0]
     if program in ("python", "python3", "{python}"):
         return None  # whichever Python is first on PATH: JupyterLab's own, as a rule
-    found = shutil.which(program)
+    found: str | None = shutil.which(program)
     # Compared unresolved: a virtualenv's python is a symlink to its base interpreter's binary.
     if found is None or os.path.abspath(found) == os.path.abspath(sys.executable):
         return None

@@ -78,21 +78,23 @@ class GradModeUse:
         return code_of([self.expr])
 
 
-def used_names(node: BaseNode, skipped_bodies: frozenset[Position] = frozenset()) -> dict[str, list[Name]]:
-    """The name leaves under ``node`` by name, except in function bodies starting at ``skipped_bodies``.
+def used_names(node: BaseNode, skipped: frozenset[Position] = frozenset()) -> dict[str, list[Name]]:
+    """The name leaves under ``node`` by name, except in the statements and definitions starting at ``skipped``.
 
-    parso's ``get_used_names`` walks the whole module after every edit; skipping the bodies whose
-    findings are kept makes a keystroke in a 5,000-line file walk only what is analysed again.
+    parso's ``get_used_names`` walks the whole module after every edit; skipping the units whose
+    findings are kept (a module's or class body's statements, at their start) makes a keystroke in a
+    5,000-line file walk only what is analysed again.
     """
     found: dict[str, list[Name]] = {}
     pending = [node]
     while pending:
         current = pending.pop()
+        container = current.type in ("file_input", "suite")
         for child in current.children:  # type: ignore[attr-defined]
             if isinstance(child, Name):
                 found.setdefault(child.value, []).append(child)
             elif hasattr(child, "children"):
-                if current.type == "funcdef" and child is current.children[-1] and child.start_pos in skipped_bodies:  # type: ignore[attr-defined]
+                if container and child.start_pos in skipped:
                     continue
                 pending.append(child)
     return found

@@ -7,14 +7,16 @@ source text → candidates (parso, via jedi's parse) → receiver types (jedi + 
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import os
 import re
 import threading
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -39,7 +41,7 @@ from torchls.analysis.catalog import ROOT_TITLES, Catalog, GradModeClass, Member
 from torchls.analysis.environment import torch_location
 from torchls.analysis.fallback import stub_directory
 from torchls.analysis.findings import Finding, Position, Span
-from torchls.analysis.incremental import Layout, layout, units_to_reuse
+from torchls.analysis.incremental import Layout, Unit, layout, relocation, units_to_reuse
 from torchls.analysis.resolve import Resolver, TorchObject
 from torchls.analysis.rules import missing_call, not_callable
 from torchls.analysis.settings import Settings
@@ -192,6 +194,14 @@ class Analyzer:
         return findings
 
     def _analyze(self, source: str, path: Path | None, settings: Settings) -> list[Finding]:
+        global _LIBRARIES_FROZEN
+        if not _LIBRARIES_FROZEN:
+            _LIBRARIES_FROZEN = True
+            with _collecting_rarely():
+                return self._analyze_once(source, path, settings)
+        return self._analyze_once(source, path, settings)
+
+    def _analyze_once(self, source: str, path: Path | None, settings: Settings) -> list[Finding]:
         previous = self._previous.pop(path, None)
         if previous is None or previous.source != source:
             self._previous.clear()  # an edit here can change what other files' units infer
@@ -202,13 +212,16 @@ class Analyzer:
         resolver = Resolver(script, self.catalog)
         module = script._module_node
         self._imports_torch = IMPORTS_TORCH.search(source) is not None
-        current = layout(module, source)
-        reused = self._reusable(previous, current, settings)
+        current = layout(module, source, previous.layout if previous is not None else None)
         findings: list[Finding] = []
+        reused: set[int] = set()
         if previous is not None:
-            for index in reused:
-                moved = current.units[index].start[0] - previous.layout.units[index].start[0]
-                findings += [finding.moved(moved) for finding in previous.findings.get(index, [])]
+            for index, old_index in self._reusable(previous, current, settings).items():
+                old_findings = previous.findings.get(old_index, [])
+                kept = _relocated(old_findings, previous.layout.units[old_index], current.units[index])
+                if kept is not None:  # else a finding is no longer at a token's edge: analysed again
+                    findings += kept
+                    reused.add(index)
         self.stats["units reused"] += len(reused)
 
         used = used_names(module, frozenset(current.units[index].start for index in reused))
@@ -256,13 +269,13 @@ class Analyzer:
         return sorted(kept, key=lambda f: (f.span.start, f.code))
 
     @staticmethod
-    def _reusable(previous: _Previous | None, current: Layout, settings: Settings) -> set[int]:
-        """The units whose findings from the previous analysis of the file still hold."""
-        if previous is None or previous.settings != settings:
-            return set()
+    def _reusable(previous: _Previous, current: Layout, settings: Settings) -> dict[int, int]:
+        """The units whose findings from the previous analysis of the file still hold: index -> previous index."""
+        if previous.settings != settings:
+            return {}
         if time.monotonic() - previous.full_at > FULL_ANALYSIS_EVERY_S:
-            return set()
-        return units_to_reuse(previous.layout, current)
+            return {}
+        return units_to_reuse(previous.layout, current) or {}
 
     def describe(self, source: str, path: Path | None, position: tuple[int, int]) -> MemberInfo | None:
         """The catalogued torch member at ``position`` (1-based line, code-point column), if any."""
@@ -557,6 +570,47 @@ def _lines(lines: list[int]) -> str:
 def _title(obj: TorchObject, catalog: Catalog) -> str:
     """The class name users know: ``torch.nn.Module`` for torch's own root classes, else the class."""
     return ROOT_TITLES[obj.root] if obj.class_name in catalog.qualnames else obj.class_name
+
+
+# The first analysis in a process loads torch's parse trees (millions of objects, from jedi's disk
+# cache): Python's cyclic GC, run again and again over them as they are unpickled, was more than
+# half of a cold start (2.5 s of 4 on a 1,000-line file here). Loading them with the GC run rarely,
+# then freezing them (they stay loaded for the life of the process), leaves later collections only
+# the objects made since.
+_LIBRARIES_FROZEN = False
+_LOADING_THRESHOLDS = (100_000, 50, 1000)
+
+
+@contextmanager
+def _collecting_rarely() -> Iterator[None]:
+    thresholds = gc.get_threshold()
+    gc.set_threshold(*_LOADING_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.set_threshold(*thresholds)
+
+
+def _relocated(findings: list[Finding], old: Unit, new: Unit) -> list[Finding] | None:
+    """A kept unit's findings where its tokens are now (None: one cannot be placed)."""
+    where = relocation(old, new)
+    moved = []
+    for finding in findings:
+        start, end = where(finding.span.start), where(finding.span.end)
+        if start is None or end is None:
+            return None
+        fix = finding.fix
+        if fix is not None:
+            edits = []
+            for edit in fix.edits:
+                edit_start, edit_end = where(edit.span.start), where(edit.span.end)
+                if edit_start is None or edit_end is None:
+                    return None
+                edits.append(replace(edit, span=Span(edit_start, edit_end)))
+            fix = replace(fix, edits=tuple(edits))
+        moved.append(replace(finding, span=Span(start, end), fix=fix))
+    return moved
 
 
 def _keep_parse_trees_alive() -> None:

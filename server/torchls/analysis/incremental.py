@@ -1,70 +1,125 @@
 """Which parts of a file an edit can have changed, so that only those are analysed again.
 
-A file is cut into units: the body of each top-level function and of each method of a top-level
-class (nested functions and classes belong to the body around them). Everything else is the
-skeleton: imports, module-level statements, class bodies, and every unit's header (decorators,
-parameters, annotations). After an edit that leaves the skeleton as it was, the units to analyse
-again are those whose body changed and, transitively, those that can see a changed unit: they use
-its name or an attribute it may assign (``self.fc = ...``; the inferred type of a call or an
-attribute comes from the body that defines it). Every other unit keeps its findings, moved by the
-lines the edit added or removed above it.
+A file is cut into units: each top-level statement, each function (decorators and header included),
+and each statement and method of a top-level class (nested functions and classes belong to the
+unit around them). The skeleton is what is left: class headers and decorators.
 
-When the skeleton uses a changed unit's names (``make = build``; a decorator), what the skeleton binds
-may change too: the units using those names are analysed again. The whole file is analysed again
-when the skeleton changed, or when a changed unit is reached without being named: ``forward``
-(calling a module runs it), dunder methods other than ``__init__``, ``global`` and ``nonlocal``.
+Each unit is cut into statements (a compound statement's header is one, its body's statements are
+others), and each unit says what it *exports*: the names other code may see change when it changes.
+A function exports its own name (its return type: the return and yield statements, its docstring,
+its header) and every attribute it may assign (``self.fc = ...``); a module- or class-level
+statement exports every name it binds; anything exports the list or set it adds to (``xs.append``:
+jedi reads those). An export's *slice* is the statements it rests on: its seeds, the statements
+binding what those read (and every enclosing ``if``/``for``/``with``/``try`` header, which narrows
+types), transitively. An edit that leaves an export's slice as it was leaves that export as it was.
 
-Names are found in the text, words in strings and comments included: more dependencies than the
-code has, never fewer, and cheap enough for every keystroke on a 5,000-line file.
+After an edit, units are matched with the previous ones by their tokens (comments and whitespace
+outside strings do not count). The units to analyse again are the changed ones, and, transitively,
+those that read (as a word) a name whose export changed: see ``reads_changed`` and
+``called_from_changed`` for the two dependency rules. Every other unit keeps its findings, moved
+with its tokens.
+
+The whole file is analysed again when the skeleton changed or read a changed name, or when a
+changed export is reached without being named: ``forward`` (calling a module runs it), dunder
+methods other than ``__init__``, ``global`` and ``nonlocal``, ``import *``.
+
+Names are words of the code, words in strings included: more dependencies than the code has,
+never fewer. Units whose text did not change reuse their previous cut (``UnitInfo``): a keystroke
+costs a walk of the edited unit only.
 """
 
 from __future__ import annotations
 
+import keyword
 import re
 from bisect import bisect_right
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from parso.python.tree import Module
-from parso.tree import BaseNode
+from parso.tree import BaseNode, Leaf, NodeOrLeaf
 from parso.utils import split_lines
 
-from torchls.analysis.candidates import used_names
 from torchls.analysis.findings import Position
 
-# Where units are looked for: the module, and class bodies (through decorators and `async`).
-_CONTAINERS = ("file_input", "classdef", "decorated", "async_stmt", "async_funcdef")
 IMPLICIT = ("forward",)  # reached by calling the module, not by name
 WORD = re.compile(r"[^\W\d]\w*")
+KEYWORDS = frozenset(keyword.kwlist) - {"None", "True", "False"}
 # A `global` or `nonlocal` statement (or the word in a string: cheap and safe) rebinds outer names.
-SCOPE_STATEMENT = re.compile(r"\b(?:global|nonlocal)\b")
-# `.name` as an assignment target: `x.name =`, `x.name +=`, `x.name: T =`, `x.name, y = ...`.
-# (A colon ending a line is a block's: `if x.ready:`.)
+SCOPE_STATEMENT = re.compile(r"\b(?:global|nonlocal)\b|\bimport\s*\*")
+# In broken code, `.name` as an assignment target: `x.name =`, `x.name +=`, `x.name: T =`,
+# `x.name, y = ...`. (A colon ending a line is a block's: `if x.ready:`.)
 ASSIGNED_ATTRIBUTE = re.compile(
     r"\.\s*([^\W\d]\w*)\s*(?:,|:(?![ \t]*(?:#|$))|(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=))", re.MULTILINE
 )
+# jedi adds what `xs.append(v)` (extend, insert; add, update for sets) puts into the list `xs`.
+TYPE_COMMENT = re.compile(r"#\s*type:[^\r\n]*")
+MUTATION = re.compile(r"([^\W\d]\w*)\s*\.\s*(?:append|extend|insert|add|update)\s*\(")
+# Statement-bearing compound statements: their header is a statement, their bodies hold more.
+_COMPOUND = ("if_stmt", "for_stmt", "while_stmt", "try_stmt", "with_stmt")
+# Statements that narrow or unbind names: they count as binding every name they read.
+_FLOW = ("assert_stmt", "del_stmt")
+_TEXT = ("string", "fstring_string")
+_SCOPES = ("sync_comp_for", "comp_for", "lambdef", "funcdef", "classdef", "error_node")
+
+
+@dataclass(frozen=True)
+class Export:
+    """What one exported name rests on inside its unit."""
+
+    key: str  # the slice's statements, tokens only: equal keys, equal export
+    reads: frozenset[str]  # the words the slice reads (outer names among them)
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    """Everything about a unit that depends only on its text (shared by units of equal text)."""
+
+    tokens: str  # its code without comments and whitespace (structure kept): what a match compares
+    boundaries: tuple[int, ...]  # leaf starts and ends, flat (line, column) pairs relative to the unit
+    words: frozenset[str]  # every word of its code
+    defines: frozenset[str]  # every name it binds
+    shadows: frozenset[str]  # module-level names it binds for sure (a function: its name)
+    exports: dict[str, Export]
+    statements: tuple[tuple[str, frozenset[str]], ...]  # each statement's tokens and words
+    scoped: bool  # `global`, `nonlocal` or `import *`: it changes names other code reads unseen
 
 
 @dataclass(frozen=True)
 class Unit:
-    """The body of one top-level function or method."""
+    """One top-level statement, function, or statement or method of a top-level class."""
 
-    body: str  # the body's code, as written
-    start: Position  # where the body starts (after the header's colon) and ends
+    start: Position
     end: Position
-    names: frozenset[str]  # what other code reaches it by: its name, the attributes it may assign
-    used: frozenset[str]  # the words of its code
-    implicit: bool  # other code may run it without naming it
+    text: str  # the source, as written
+    container: str  # the class it is in ("" at module level)
+    name: str  # a function's name ("" for a statement)
+    info: UnitInfo
+
+    @property
+    def key(self) -> str:
+        """What must be equal for a unit to keep its findings."""
+        return f"{self.container}\0{self.info.tokens}"
+
+    @property
+    def implicit(self) -> bool:
+        """Other code may run it without naming it."""
+        dunder = self.name.startswith("__") and self.name.endswith("__") and self.name != "__init__"
+        return self.name in IMPLICIT or dunder
 
 
 @dataclass(frozen=True)
 class Layout:
     """A file cut into its skeleton and its units."""
 
-    skeleton: str
-    skeleton_used: frozenset[str]  # names the skeleton reads (not those it only defines)
-    skeleton_defined: frozenset[str]  # names the skeleton binds (module and class attributes, ...)
+    skeleton: str  # class headers and decorators, tokens only, with the classes' nesting
+    skeleton_words: frozenset[str]
     units: tuple[Unit, ...]
     starts: tuple[Position, ...]
+    classes: dict[str, str]  # class name -> container name of its methods (for `__init__`)
+    keys: list[str]  # each unit's key
 
     def unit_at(self, position: Position) -> int | None:
         """The index of the unit holding ``position``, or None for the skeleton."""
@@ -72,11 +127,17 @@ class Layout:
         return index if index >= 0 and position < self.units[index].end else None
 
 
-def layout(module: Module, source: str) -> Layout:
-    """Cut ``source``, parsed as ``module``, into its skeleton and its units."""
-    funcdefs: list[BaseNode] = []
+def layout(module: Module, source: str, previous: Layout | None = None) -> Layout:
+    """Cut ``source``, parsed as ``module``, into its skeleton and its units.
+
+    Units whose text is that of a unit of ``previous`` reuse its cut.
+    """
+    known = {unit.text: unit.info for unit in previous.units} if previous is not None else {}
+    found: list[tuple[NodeOrLeaf, str, str]] = []  # node, container, function name
+    skeleton: list[str] = []
+    classes: dict[str, str] = {}
     if not source.startswith("\ufeff"):  # parso's positions skip a BOM: keep it simple, no units
-        _collect(module, funcdefs)
+        _collect(module, "", found, skeleton, classes)
     line_starts = [0]
     for line in split_lines(source, keepends=True):  # parso's idea of lines, not str.splitlines'
         line_starts.append(line_starts[-1] + len(line))
@@ -84,69 +145,462 @@ def layout(module: Module, source: str) -> Layout:
     def offset(position: Position) -> int:
         return line_starts[position[0] - 1] + position[1]
 
-    pieces: list[str] = []
-    units: list[Unit] = []
-    end = 0
-    for index, funcdef in enumerate(funcdefs):
-        body = funcdef.children[-1]
-        start = offset(body.start_pos)
-        pieces += [source[end:start], f"\0{index}"]
-        end = offset(body.end_pos)
-        header = source[offset(funcdef.start_pos) : start]  # its parameters' annotations and defaults count
-        units.append(_unit(funcdef.children[1].value, header, source[start:end], body.start_pos, body.end_pos))  # type: ignore[attr-defined]
-    pieces.append(source[end:])
-    used: set[str] = set()
-    defined: set[str] = set()
-    for name, leaves in used_names(module, frozenset(unit.start for unit in units)).items():  # the skeleton's
-        for leaf in leaves:
-            if not leaf.is_definition():
-                used.add(name)
-            elif leaf.search_ancestor("import_name", "import_from", "param") is None:
-                defined.add(name)  # imports and parameters do not depend on any unit
+    units = []
+    for node, container, name in found:
+        start, end = node.start_pos, node.end_pos
+        text = source[offset(start) : offset(end)]
+        info = known.get(text)
+        if info is None:
+            info = _info(node, name)
+        units.append(Unit(start, end, text, container, name, info))
+    skeleton_text = "\n".join(skeleton)
     starts = tuple(unit.start for unit in units)
-    return Layout("".join(pieces), frozenset(used), frozenset(defined), tuple(units), starts)
+    keys = [unit.key for unit in units]
+    return Layout(skeleton_text, frozenset(WORD.findall(skeleton_text)), tuple(units), starts, classes, keys)
 
 
-def _collect(node: BaseNode, funcdefs: list[BaseNode]) -> None:
+def _header(node: NodeOrLeaf) -> tuple[list[NodeOrLeaf], BaseNode]:
+    """A definition's decorators, keywords, name, parameters and annotations, and its funcdef or classdef."""
+    header: list[NodeOrLeaf] = []
+    while node.type not in ("funcdef", "classdef"):
+        header += node.children[:-1]  # type: ignore[attr-defined]
+        node = node.children[-1]  # type: ignore[attr-defined]
+    return header + node.children[:-1], node  # type: ignore[attr-defined, return-value]
+
+
+def _collect(
+    node: BaseNode,
+    container: str,
+    found: list[tuple[NodeOrLeaf, str, str]],
+    skeleton: list[str],
+    classes: dict[str, str],
+) -> None:
+    """The units among ``node``'s children; class headers go to the skeleton, class bodies are searched."""
     for child in node.children:
-        if child.type == "funcdef":
-            funcdefs.append(child)  # type: ignore[arg-type]
-        elif child.type in _CONTAINERS or (child.type == "suite" and node.type == "classdef"):
-            _collect(child, funcdefs)  # type: ignore[arg-type]
+        definition = child.children[-1] if child.type in ("decorated", "async_stmt", "async_funcdef") else child  # type: ignore[attr-defined]
+        if definition.type == "async_funcdef":
+            definition = definition.children[-1]  # type: ignore[attr-defined]
+        if definition.type == "classdef":
+            name = definition.children[1].value  # type: ignore[attr-defined]
+            inner = f"{container}.{name}"
+            classes.setdefault(name, inner)
+            skeleton.append(f"{container} " + " ".join(_tokens(_header(child)[0])))
+            suite = definition.children[-1]  # type: ignore[attr-defined]
+            if suite.type == "suite":
+                _collect(suite, inner, found, skeleton, classes)
+            else:  # `class A: pass`
+                found.append((suite, inner, ""))
+        elif definition.type == "funcdef":
+            found.append((child, container, definition.children[1].value))  # type: ignore[attr-defined]
+        elif child.type not in ("newline", "endmarker") and not (child.type == "error_leaf" and not child.value):  # type: ignore[attr-defined]
+            found.append((child, container, ""))
 
 
-def _unit(name: str, header: str, code: str, start: Position, end: Position) -> Unit:
-    dunder = name.startswith("__") and name.endswith("__") and name != "__init__"
-    return Unit(
-        body=code,
-        start=start,
-        end=end,
-        names=frozenset({name, *ASSIGNED_ATTRIBUTE.findall(code)}),
-        used=frozenset(WORD.findall(header + code)),
-        implicit=name in IMPLICIT or dunder or SCOPE_STATEMENT.search(code) is not None,
+# Cutting one unit ------------------------------------------------------------------------
+
+
+@dataclass
+class _Statement:
+    tokens: str
+    words: frozenset[str]
+    defines: frozenset[str]  # names it really binds
+    binds: frozenset[str]  # for slices: what it defines, and all it reads when it narrows (flow)
+    ancestors: tuple[int, ...]  # the enclosing compound statements' headers
+    seeds: frozenset[str]  # the exports it is a seed of
+    shadows: frozenset[str]  # module-level names it binds for sure (jedi looks no further back)
+
+
+def _info(node: NodeOrLeaf, name: str) -> UnitInfo:
+    leaves = list(_leaves(node))
+    first_line, first_column = node.start_pos
+    boundaries: list[int] = []
+    for leaf in leaves:
+        for line, column in (leaf.start_pos, leaf.end_pos):
+            boundaries += (line - first_line, column - first_column if line == first_line else column)
+    statements: list[_Statement] = []
+    if name:
+        header, definition = _header(node)
+        # The header: decorators, parameters, annotations. It binds the parameters.
+        statements.append(_statement(header, (), flow=False, seeds=frozenset({name}), function=name))
+        body = definition.children[-1]  # type: ignore[attr-defined]
+        _statements(body, (), statements, name)
+        first = body.children[1] if body.type == "suite" and len(body.children) > 1 else body  # type: ignore[attr-defined]
+        if len(statements) > 1 and first.get_first_leaf().type in ("string", "fstring_start"):  # type: ignore[attr-defined]
+            statements[1].seeds = statements[1].seeds | {name}  # jedi reads types from docstrings
+    else:
+        _statements(node, (), statements, "")
+    binders: dict[str, list[int]] = {}
+    for index, statement in enumerate(statements):
+        for bound in statement.binds:
+            binders.setdefault(bound, []).append(index)
+    exports = {export: _export(statements, binders, export) for s in statements for export in s.seeds}
+    tokens = "\n".join(s.tokens for s in statements)
+    return UnitInfo(
+        tokens=tokens,
+        boundaries=tuple(boundaries),
+        words=frozenset().union(*(s.words for s in statements)),
+        defines=frozenset().union(*(s.defines for s in statements)),
+        shadows=frozenset({name}) if name else frozenset().union(*(s.shadows for s in statements)),
+        exports=exports,
+        statements=tuple((s.tokens, s.words) for s in statements),
+        scoped=SCOPE_STATEMENT.search(tokens) is not None,
     )
 
 
-def units_to_reuse(previous: Layout, current: Layout) -> set[int]:
-    """Indices of the current units whose previous findings still hold (empty: analyse everything)."""
-    if previous.skeleton != current.skeleton or len(previous.units) != len(current.units):
-        return set()
-    pairs = zip(previous.units, current.units, strict=True)
-    changed = {index for index, (old, new) in enumerate(pairs) if old.body != new.body}
-    affected = set(changed)
-    names: set[str] = set()
-    pending = list(changed)
+def _statements(
+    node: NodeOrLeaf, ancestors: tuple[int, ...], out: list[_Statement], function: str, plain: bool = True
+) -> None:
+    """Cut ``node`` (a suite, a statement) into statements, appended to ``out``.
+
+    ``plain``: only ``for`` and ``with`` blocks around it (jedi takes what is bound there as bound).
+    """
+    if node.type == "suite":
+        for child in node.children:  # type: ignore[attr-defined]
+            if child.type != "newline":
+                _statements(child, ancestors, out, function, plain)
+        return
+    if node.type == "async_stmt" and node.children[-1].type in _COMPOUND:  # type: ignore[attr-defined]
+        node = node.children[-1]  # type: ignore[attr-defined]
+        # (the `async` keyword is not kept: `async for` and `for` bind alike)
+    if node.type in _COMPOUND:
+        bodies = [c for c in node.children if c.type in ("suite", "simple_stmt")]  # type: ignore[attr-defined]
+        header = [c for c in node.children if c.type not in ("suite", "simple_stmt")]  # type: ignore[attr-defined]
+        plain = plain and node.type in ("for_stmt", "with_stmt")
+        out.append(_statement(header, ancestors, True, frozenset(), function, len(ancestors), plain))
+        inner = (*ancestors, len(out) - 1)
+        for body in bodies:
+            _statements(body, inner, out, function, plain)
+        return
+    flow = node.type in _FLOW or (node.type == "simple_stmt" and node.children[0].type in _FLOW)  # type: ignore[attr-defined]
+    out.append(_statement([node], ancestors, flow, frozenset(), function, len(ancestors), plain))
+
+
+def _statement(
+    nodes: list[NodeOrLeaf],
+    ancestors: tuple[int, ...],
+    flow: bool,
+    seeds: frozenset[str],
+    function: str,
+    depth: int = 0,
+    plain: bool = False,
+) -> _Statement:
+    tokens = " ".join(_tokens(nodes))
+    leaves = [leaf for node in nodes for leaf in _leaves(node)]
+    definitions = [leaf for leaf in leaves if leaf.type == "name" and leaf.is_definition()]  # type: ignore[attr-defined]
+    # What it reads: its names that are not bound here, and the words of its strings and type comments.
+    bound_here = {id(leaf) for leaf in definitions}
+    words = frozenset(leaf.value for leaf in leaves if leaf.type == "name" and id(leaf) not in bound_here)  # type: ignore[attr-defined]
+    words |= frozenset(WORD.findall(" ".join(leaf.value for leaf in leaves if leaf.type in _TEXT)))  # type: ignore[attr-defined]
+    words |= frozenset(WORD.findall(" ".join(TYPE_COMMENT.findall(tokens)))) - KEYWORDS
+    returns = any(leaf.type == "keyword" and leaf.value in ("return", "yield") for leaf in leaves)  # type: ignore[attr-defined]
+    code = "".join(node.get_code(include_prefix=False) for node in nodes)
+    defines = frozenset(leaf.value for leaf in definitions)  # type: ignore[attr-defined]
+    # `x.name = ...` (parso's definitions, which jedi reads for attributes); broken code: any `.name =`.
+    attributes = {leaf.value for leaf in definitions if leaf.parent is not None and leaf.parent.type == "trailer"}  # type: ignore[attr-defined]
+    if any(_first_type(node) in ("import_name", "import_from") for node in nodes):
+        defines = words = frozenset(WORD.findall(tokens)) - KEYWORDS  # `import a.b` binds `a`: every word, simply
+    if any(node.type in ("error_node", "error_leaf") for node in nodes):
+        flow = True  # broken code: it binds what parso calls definitions (as jedi reads it), and may narrow
+        attributes |= set(ASSIGNED_ATTRIBUTE.findall(code))
+    exported = set(seeds)
+    if not function:
+        exported |= defines  # a module or class attribute
+    elif returns:
+        exported.add(function)
+    exported |= attributes | set(MUTATION.findall(code))
+    return _Statement(
+        tokens=f"{depth} {tokens}",
+        shadows=_bound_for_sure(nodes) if plain and not function else frozenset(),
+        words=words,
+        defines=defines,
+        binds=defines | words if flow else defines,
+        ancestors=ancestors,
+        seeds=frozenset(exported),
+    )
+
+
+def _bound_for_sure(nodes: list[NodeOrLeaf]) -> frozenset[str]:
+    """The names a module-level statement binds in the module's scope, unconditionally.
+
+    Not those of comprehensions, lambdas or nested definitions; only what parso calls definitions.
+    """
+    bound: set[str] = set()
+    for node in nodes:
+        statement = node.children[0] if node.type == "simple_stmt" else node  # type: ignore[attr-defined]
+        if statement.type in ("import_name", "import_from"):
+            bound |= {name.value for name in statement.get_defined_names()}  # type: ignore[attr-defined, union-attr]
+            continue
+        for leaf in _leaves(node):
+            if leaf.type != "name" or not leaf.is_definition():  # type: ignore[attr-defined]
+                continue
+            parent = leaf.parent
+            while parent is not None and parent is not node and parent.type not in _SCOPES:
+                parent = parent.parent
+            if parent is None or parent is node:
+                bound.add(leaf.value)  # type: ignore[attr-defined]
+    return frozenset(bound)
+
+
+def _first_type(node: NodeOrLeaf) -> str:
+    """A node's type, or a simple statement's first small statement's."""
+    return node.children[0].type if node.type == "simple_stmt" else node.type  # type: ignore[attr-defined]
+
+
+def _export(statements: list[_Statement], binders: dict[str, list[int]], export: str) -> Export:
+    """The slice of one export: its seeds and what they rest on."""
+    pending = [index for index, statement in enumerate(statements) if export in statement.seeds]
+    taken = set(pending)
     while pending:
-        index = pending.pop()
-        old, new = previous.units[index], current.units[index]
-        unit_names = old.names | new.names
-        if old.implicit or new.implicit:
-            return set()
-        names |= unit_names
-        if unit_names & current.skeleton_used:  # `make = build`: what the skeleton binds may change
-            names |= current.skeleton_defined
-        for other_index, other in enumerate(current.units):
-            if other_index not in affected and other.used & names:
-                affected.add(other_index)
-                pending.append(other_index)
-    return set(range(len(current.units))) - affected
+        statement = statements[pending.pop()]
+        for index in (*statement.ancestors, *(i for word in statement.words for i in binders.get(word, ()))):
+            if index not in taken:
+                taken.add(index)
+                pending.append(index)
+    chosen = [statements[index] for index in sorted(taken)]
+    return Export("\n".join(s.tokens for s in chosen), frozenset().union(*(s.words for s in chosen)))
+
+
+def _leaves(node: NodeOrLeaf) -> list[Leaf]:
+    """The leaves under ``node`` in order."""
+    if not hasattr(node, "children"):
+        return [node]  # type: ignore[list-item]
+    found: list[Leaf] = []
+    pending: list[NodeOrLeaf] = [node]
+    while pending:
+        current = pending.pop()
+        children = getattr(current, "children", None)
+        if children is None:
+            found.append(current)  # type: ignore[arg-type]
+        else:
+            pending.extend(reversed(children))
+    return found
+
+
+def _tokens(nodes: list[NodeOrLeaf]) -> list[str]:
+    """The tokens of ``nodes`` without prefixes; blocks marked; type comments kept (jedi reads them)."""
+    tokens: list[str] = []
+    pending: list[NodeOrLeaf | str] = list(reversed(nodes))
+    while pending:
+        current = pending.pop()
+        if isinstance(current, str):
+            tokens.append(current)
+            continue
+        children = getattr(current, "children", None)
+        if children is None:
+            prefix = current.prefix  # type: ignore[attr-defined]
+            if "type" in prefix:
+                tokens += TYPE_COMMENT.findall(prefix)
+            tokens.append(current.value)  # type: ignore[attr-defined]
+        elif current.type == "suite":
+            pending += ["}", *reversed(children), "{"]
+        else:
+            pending.extend(reversed(children))
+    return tokens
+
+
+# What an edit changed ----------------------------------------------------------------------
+
+
+EVERYWHERE: Position = (0, 0)
+
+
+@dataclass
+class _Changes:
+    """What an edit changed so far: per name, where each changed binding is (and by which unit)."""
+
+    units: tuple[Unit, ...]
+    bindings: dict[str, list[tuple[Position, int | None]]]
+    exports: set[tuple[int, str]]  # (current unit, name) whose export changed
+    shadowing: dict[str, list[int]]  # the current units binding a module-level name for sure
+
+    def add(self, name: str, at: Position, index: int | None) -> bool:
+        """Record a changed binding of ``name`` at ``at``; False if it was known."""
+        if index is not None:
+            if (index, name) in self.exports:
+                return False
+            self.exports.add((index, name))
+        elif (at, None) in self.bindings.get(name, ()):
+            return False
+        self.bindings.setdefault(name, []).append((at, index))
+        return True
+
+    def shadowed(self, name: str, at: Position, reader: Unit) -> bool:
+        """Whether an unchanged binding of ``name`` between ``at`` and ``reader`` hides the change.
+
+        jedi resolves a module-level name from the nearest binding above the use that is certain
+        (not in an ``if``, ``while`` or ``try``), and looks no further back. Changes seen everywhere
+        (attributes, additions to a list, functions' and classes' names) are not bindings there.
+        """
+        if at == EVERYWHERE:
+            return False
+        for index in self.shadowing.get(name, ()):
+            unit = self.units[index]
+            if at < unit.start and unit.end <= reader.start and (index, name) not in self.exports:
+                return True
+        return False
+
+
+def reads_changed(unit: Unit, changes: _Changes) -> set[str]:
+    """The dependency rule: a unit depends on the names it reads; these changed (empty: none).
+
+    Module-level code sees a module-level name only as bound above it and below its nearest certain
+    binding (jedi resolves it so, as Python runs it); functions and class bodies see every binding.
+    """
+    words = unit.info.words
+    if unit.container or unit.name:
+        return {name for name in changes.bindings if name in words}
+    return {
+        name
+        for name, bindings in changes.bindings.items()
+        if name in words and any(at < unit.end and not changes.shadowed(name, at, unit) for at, _ in bindings)
+    }
+
+
+def visible_from(unit: Unit, export: str, at: Position) -> Position:
+    """Where a change of ``export`` of ``unit`` (made at ``at``) can be seen from."""
+    module_name = export == unit.name if unit.name else export in unit.info.defines
+    return at if not unit.container and module_name else EVERYWHERE
+
+
+def called_from_changed(current: Layout, changed_words: set[str]) -> set[int]:
+    """Reverse dependencies: the functions that changed code reads (calls, passes, names).
+
+    A parameter's type may come from the arguments at the call sites, so a function is analysed
+    again when a statement that names it changed (a class's ``__init__`` when it names the class).
+    Only these units are added; what they export is not taken as changed.
+    """
+    containers = {current.classes[word] for word in changed_words if word in current.classes}
+    return {
+        index
+        for index, unit in enumerate(current.units)
+        if unit.name and (unit.name in changed_words or (unit.name == "__init__" and unit.container in containers))
+    }
+
+
+def units_to_reuse(previous: Layout, current: Layout) -> dict[int, int] | None:
+    """The current units whose previous findings still hold: current index -> previous index.
+
+    None when the whole file must be analysed again.
+    """
+    if previous.skeleton != current.skeleton:
+        return None
+    kept: dict[int, int] = {}
+    affected: set[int] = set()
+    shadowing: dict[str, list[int]] = {}
+    for index, unit in enumerate(current.units):
+        if not unit.container:
+            for name in unit.info.shadows:
+                shadowing.setdefault(name, []).append(index)
+    changes = _Changes(current.units, {}, set(), shadowing)
+    changed_words: Counter[str] = Counter()
+    end_of_file = (1 << 30, 0)
+    for tag, old_start, old_end, new_start, new_end in _alignment(previous.keys, current.keys):
+        if tag == "equal":
+            kept.update(zip(range(new_start, new_end), range(old_start, old_end), strict=True))
+            continue
+        at = current.units[new_start].start if new_start < len(current.units) else end_of_file
+        olds: list[Unit | None] = list(previous.units[old_start:old_end])
+        news: list[int | None] = list(range(new_start, new_end))
+        affected.update(range(new_start, new_end))
+        pairs = max(len(olds), len(news))
+        olds += [None] * (pairs - len(olds))
+        news += [None] * (pairs - len(news))
+        for old, new in zip(olds, news, strict=True):
+            if not _compare(old, new, current, at, changes, changed_words):
+                return None
+    affected |= called_from_changed(current, set(changed_words))
+    # What reads a changed export is analysed again; what it exports in turn may change.
+    growing = True
+    while growing:
+        growing = False
+        if not current.skeleton_words.isdisjoint(changes.bindings):  # a class's bases
+            return None
+        for index, unit in enumerate(current.units):
+            names = reads_changed(unit, changes)
+            if not names:
+                continue
+            affected.add(index)
+            for name, export in unit.info.exports.items():
+                if export.reads.isdisjoint(names):
+                    continue
+                if unit.implicit and name == unit.name:
+                    return None
+                growing |= changes.add(name, visible_from(unit, name, unit.start), index)
+    return {new: old for new, old in kept.items() if new not in affected}
+
+
+def _alignment(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """Difflib's opcodes for two lists of unit keys; an edit is local, so the equal ends are skipped first."""
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    middle = SequenceMatcher(None, old[head : len(old) - tail], new[head : len(new) - tail], autojunk=False)
+    opcodes = [("equal", 0, head, 0, head)] if head else []
+    opcodes += [(tag, a + head, b + head, c + head, d + head) for tag, a, b, c, d in middle.get_opcodes()]
+    if tail:
+        opcodes.append(("equal", len(old) - tail, len(old), len(new) - tail, len(new)))
+    return opcodes
+
+
+def _compare(
+    old: Unit | None,
+    new_index: int | None,
+    current: Layout,
+    at: Position,
+    changes: _Changes,
+    changed_words: Counter[str],
+) -> bool:
+    """Record what changed between two units (None: deleted, inserted); False: analyse everything."""
+    new = current.units[new_index] if new_index is not None else None
+    exports: set[str] = set()
+    for unit in (old, new):
+        if unit is not None:
+            if unit.info.scoped:
+                return False
+            exports |= unit.info.exports.keys()
+    old_exports = old.info.exports if old is not None else {}
+    new_exports = new.info.exports if new is not None else {}
+    for name in exports:
+        if old_exports.get(name) == new_exports.get(name):
+            continue
+        for unit in (old, new):
+            if unit is not None and unit.implicit and unit.name == name:
+                return False
+        if new is not None and name in new_exports:
+            changes.add(name, visible_from(new, name, at), new_index)
+        if old is not None and name in old_exports:
+            changes.add(name, visible_from(old, name, at), None)
+    old_statements = Counter(old.info.statements if old is not None else ())
+    new_statements = Counter(new.info.statements if new is not None else ())
+    for _, words in (old_statements - new_statements) + (new_statements - old_statements):
+        changed_words.update(words)
+    return True
+
+
+def relocation(old: Unit, new: Unit) -> Callable[[Position], Position | None]:
+    """Where a position in ``old`` is in ``new``, a unit of the same tokens.
+
+    None when the position is not at a token's edge, or when the edges it is at moved apart (space
+    now between the end of one token and the start of the next).
+    """
+    line_shift = new.start[0] - old.start[0]
+    if old.text == new.text and old.start[1] == new.start[1]:
+        return lambda position: (position[0] + line_shift, position[1])
+    old_edges = old.info.boundaries
+    index: dict[Position, list[int]] = {}
+    for i in range(0, len(old_edges), 2):
+        position = (old_edges[i] + old.start[0], old_edges[i + 1] + (old.start[1] if old_edges[i] == 0 else 0))
+        index.setdefault(position, []).append(i)
+    new_edges = new.info.boundaries
+
+    def moved(position: Position) -> Position | None:
+        found = {
+            (new_edges[i] + new.start[0], new_edges[i + 1] + (new.start[1] if new_edges[i] == 0 else 0))
+            for i in index.get(position, ())
+        }
+        return found.pop() if len(found) == 1 else None
+
+    return moved

@@ -133,6 +133,7 @@ class TorchlsServer(LanguageServer):
         self.pull_diagnostics = False
         self.reported: set[str] = set()  # messages already shown, so each is shown once
         self.edited = asyncio.Event()  # set on every edit, open, save or settings change
+        self.preload_problem: str | None = None  # found while loading torch during initialize
 
     # The jedi thread ----------------------------------------------------------------------
 
@@ -418,6 +419,8 @@ def create_server() -> TorchlsServer:
         ls.pull_diagnostics = params.capabilities.text_document is not None and (
             params.capabilities.text_document.diagnostic is not None
         )
+        # Load torch while the client finishes initializing (nothing may be sent to it before that).
+        ls.jedi_thread.submit(_preload, ls)
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: TorchlsServer, params: types.InitializedParams) -> None:
@@ -736,6 +739,21 @@ async def _workspace_reports(
     return reports
 
 
+def _preload(ls: TorchlsServer) -> None:
+    """On the jedi thread: the analyzer for the first folder, with torch loaded.
+
+    Not when a file is open already: its own analysis, next in line, loads torch. The warm-up reports
+    a problem with the environment.
+    """
+    try:
+        if ls.needs_new_analyzer(ls.folder_of(None)):
+            analyzer, ls.preload_problem = ls.current_analyzer()
+            if not ls.workspace.text_documents:
+                analyzer.analyze(WARMUP_SOURCE)
+    except Exception:
+        log.exception("torchls: loading the Python environment failed")  # reported by the warm-up
+
+
 async def _warm_up(ls: TorchlsServer) -> None:
     """Load torch into jedi before the first file needs it, with progress so the editor shows why."""
     ls.protocol.notify(STATUS_NOTIFICATION, {"state": "indexing"})
@@ -754,6 +772,7 @@ async def _warm_up(ls: TorchlsServer) -> None:
         # When a document was analysed first, jedi is warm already and this only reads the details.
         fresh = ls.needs_new_analyzer(ls.folder_of(None))
         analyzer, problem = ls.current_analyzer()
+        problem, ls.preload_problem = problem or ls.preload_problem, None
         if fresh:
             analyzer.analyze(WARMUP_SOURCE)
         location = torch_location(analyzer.environment)
