@@ -19,8 +19,11 @@ from torchls.analysis.candidates import used_names
 MAX_CALLS = 20  # more call sites than this: too costly to infer them all on a keystroke
 
 
-def arguments_for(param: Param) -> list[NodeOrLeaf] | None:
+def arguments_for(param: Param, names: dict[str, list[Name]]) -> list[NodeOrLeaf] | None:
     """The expression passed to ``param`` at each call of its function in the module, or None.
+
+    ``names`` are the module's name leaves by name (``candidates.used_names`` of the module: parso's
+    own index is cached on the module, and did not always follow the diff parser's edits).
 
     Where a call omits an argument that has a default, the default is what the call passes.
     """
@@ -32,10 +35,10 @@ def arguments_for(param: Param) -> list[NodeOrLeaf] | None:
     if isinstance(owner, Class):
         if params and params[0] is param:
             return None  # `self`
-        calls = _method_calls(owner, function, params)
+        calls = _method_calls(owner, function, names)
         index = param.position_index - 1
     else:
-        calls = _function_calls(function)
+        calls = _function_calls(function, names)
         index = param.position_index
     if not calls or len(calls) > MAX_CALLS:
         return None
@@ -48,12 +51,11 @@ def arguments_for(param: Param) -> list[NodeOrLeaf] | None:
     return arguments
 
 
-def _function_calls(function: Function) -> list[BaseNode] | None:
+def _function_calls(function: Function, names: dict[str, list[Name]]) -> list[BaseNode] | None:
     """The ``(...)`` trailers of every call ``name(...)`` of a function defined once in its module."""
-    module = function.get_root_node()
     name = function.name.value
     calls = []
-    for leaf in module.get_used_names().get(name, []):
+    for leaf in names.get(name, []):
         if leaf is function.name or _is_attribute(leaf):
             continue
         if leaf.is_definition():
@@ -65,7 +67,7 @@ def _function_calls(function: Function) -> list[BaseNode] | None:
     return calls
 
 
-def _method_calls(owner: Class, function: Function, params: list[Param]) -> list[BaseNode] | None:
+def _method_calls(owner: Class, function: Function, names: dict[str, list[Name]]) -> list[BaseNode] | None:
     """The trailers of every ``self.method(...)`` call of a method in its own class.
 
     Calls through other receivers (``trainer.fit(model)``) are not matched: a method whose name is
@@ -96,8 +98,7 @@ def _method_calls(owner: Class, function: Function, params: list[Param]) -> list
             if call is None:
                 return None
             calls.append(call)
-    module = function.get_root_node()
-    outside = [leaf for leaf in module.get_used_names().get(name, []) if not _inside(leaf, owner)]
+    outside = [leaf for leaf in names.get(name, []) if not _inside(leaf, owner)]
     return None if outside else calls
 
 

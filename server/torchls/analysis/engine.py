@@ -548,23 +548,20 @@ def _plain_reference(nodes: list[Any]) -> bool:
 
 
 def _how_known(objects: list[TorchObject], member: str, catalog: Catalog) -> str:
-    """The sentence that says how a receiver nobody typed is known, or "" when a type says it."""
+    """The sentence that says how a receiver nobody typed is known, or "" when a type says it.
+
+    It names the uses and calls, not their lines: a kept finding's message stays true when lines move.
+    """
     obj = objects[0]
     if obj.evidence is not None:
         titles = " or ".join(dict.fromkeys(ROOT_TITLES[o.root] for o in objects))
-        return f"(`{obj.receiver}` is used as a {titles} on {_lines(obj.evidence.lines(but=member))}.)"
+        uses = ", ".join(dict.fromkeys(f"`.{u.member}{'()' if u.called else ''}`" for u in obj.evidence.uses))
+        return f"(`{obj.receiver}` is used as a {titles} in its scope: {uses}.)"
     if obj.call_lines:
         names = " or ".join(dict.fromkeys(f"`{_title(o, catalog)}`" for o in objects))
-        calls = "the call" if len(obj.call_lines) == 1 else "the calls"
-        return f"(`{obj.receiver}` is a {names} at {calls} on {_lines(list(obj.call_lines))}.)"
+        calls = "the call" if len(obj.call_lines) == 1 else f"all {len(obj.call_lines)} calls"
+        return f"(`{obj.receiver}` is a {names} at {calls} of its function in this file.)"
     return ""
-
-
-def _lines(lines: list[int]) -> str:
-    """``line 4`` or ``lines 4, 9 and 12``."""
-    if len(lines) == 1:
-        return f"line {lines[0]}"
-    return "lines " + ", ".join(map(str, lines[:-1])) + f" and {lines[-1]}"
 
 
 def _title(obj: TorchObject, catalog: Catalog) -> str:
@@ -597,14 +594,15 @@ def _relocated(findings: list[Finding], old: Unit, new: Unit) -> list[Finding] |
     where = relocation(old, new)
     moved = []
     for finding in findings:
-        start, end = where(finding.span.start), where(finding.span.end)
+        start, end = where(finding.span.start, False), where(finding.span.end, True)
         if start is None or end is None:
             return None
         fix = finding.fix
         if fix is not None:
             edits = []
             for edit in fix.edits:
-                edit_start, edit_end = where(edit.span.start), where(edit.span.end)
+                empty = edit.span.start == edit.span.end  # an insertion right after a token
+                edit_start, edit_end = where(edit.span.start, empty), where(edit.span.end, True)
                 if edit_start is None or edit_end is None:
                     return None
                 edits.append(replace(edit, span=Span(edit_start, edit_end)))

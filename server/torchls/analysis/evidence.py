@@ -29,7 +29,6 @@ class Use:
 
     member: str
     called: bool
-    line: int
 
 
 @dataclass(frozen=True)
@@ -46,10 +45,6 @@ class Evidence:
     def reads(self, member: str) -> bool:
         """True when the receiver reads ``member`` as data somewhere."""
         return any(use.member == member and not use.called for use in self.uses)
-
-    def lines(self, but: str = "") -> list[int]:
-        """The lines of the uses (except those of the member ``but``), in order."""
-        return sorted({use.line for use in self.uses if use.member != but})
 
 
 def receiver_uses(
@@ -83,7 +78,7 @@ def receiver_uses(
             continue
         following = children[size + 1] if len(children) > size + 1 else None
         called = following is not None and following.type == "trailer" and following.children[0] == "("
-        uses.append(Use(trailer.children[1].value, called, trailer.start_pos[0]))
+        uses.append(Use(trailer.children[1].value, called))
     return uses
 
 

@@ -580,15 +580,20 @@ def _compare(
     return True
 
 
-def relocation(old: Unit, new: Unit) -> Callable[[Position], Position | None]:
+def relocation(old: Unit, new: Unit) -> Callable[[Position, bool], Position | None]:
     """Where a position in ``old`` is in ``new``, a unit of the same tokens.
 
-    None when the position is not at a token's edge, or when the edges it is at moved apart (space
-    now between the end of one token and the start of the next).
+    ``end`` says the position ends a span (``shape(0)``'s ``)``): where one token ends and the next
+    starts, it stays with the token it ends. None when the position is not at a token's edge, or when
+    the edges it is at moved apart and ``end`` does not say which one it belongs to.
     """
     line_shift = new.start[0] - old.start[0]
     if old.text == new.text and old.start[1] == new.start[1]:
-        return lambda position: (position[0] + line_shift, position[1])
+
+        def shifted(position: Position, end: bool = False) -> Position | None:
+            return position[0] + line_shift, position[1]
+
+        return shifted
     old_edges = old.info.boundaries
     index: dict[Position, list[int]] = {}
     for i in range(0, len(old_edges), 2):
@@ -596,10 +601,12 @@ def relocation(old: Unit, new: Unit) -> Callable[[Position], Position | None]:
         index.setdefault(position, []).append(i)
     new_edges = new.info.boundaries
 
-    def moved(position: Position) -> Position | None:
+    def moved(position: Position, end: bool = False) -> Position | None:
+        edges = index.get(position, [])
+        ends = [i for i in edges if (i // 2) % 2 == 1]  # each leaf gives its start, then its end
         found = {
             (new_edges[i] + new.start[0], new_edges[i + 1] + (new.start[1] if new_edges[i] == 0 else 0))
-            for i in index.get(position, ())
+            for i in (ends if end and ends else edges)
         }
         return found.pop() if len(found) == 1 else None
 

@@ -386,7 +386,7 @@ class Resolver:
         """
         if param.get_root_node() is not self._module_context.tree_node:
             return []
-        arguments = arguments_for(param)
+        arguments = arguments_for(param, self._names_in(self._module_context.tree_node))
         if not arguments:
             return []
         results: list[Any] = []
@@ -420,6 +420,13 @@ class Resolver:
             return None
         return self._as_torch(value)
 
+    def _names_in(self, scope: BaseNode) -> dict[str, list[Any]]:
+        """The name leaves of a scope by name, walked once per analysis."""
+        names = self._scope_names.get(id(scope))
+        if names is None:
+            names = self._scope_names[id(scope)] = used_names(scope)
+        return names
+
     def _from_use(self, receiver: list[NodeOrLeaf], scope_type: str) -> list[Any]:
         """Torch objects for a receiver jedi cannot infer, from how its scope uses it (evidence.py)."""
         scope = receiver[0].search_ancestor(scope_type, "file_input") if scope_type == "classdef" else None
@@ -427,10 +434,7 @@ class Resolver:
             scope = receiver[0].search_ancestor("funcdef", "lambdef", "file_input")
         if scope is None:
             return []
-        names = self._scope_names.get(id(scope))
-        if names is None:
-            names = self._scope_names[id(scope)] = used_names(scope)
-        uses = receiver_uses(receiver, names, self._skip)
+        uses = receiver_uses(receiver, self._names_in(scope), self._skip)
         evidence = judge(uses, self._catalog, self._member) if uses else None
         if evidence is None:
             return []

@@ -51,9 +51,7 @@ class Usage:
 
     kind: UsageKind
     detail: str = ""
-    # `state = model.state_dict` then `torch.save(state, ...)`: the name it was stored in, and where used
-    stored_in: str = ""
-    used_on: int = 0
+    stored_in: str = ""  # `state = model.state_dict` then `torch.save(state, ...)`: the name it was stored in
 
 
 ITERATING_BUILTINS = frozenset(
@@ -226,7 +224,7 @@ def _classify_stored(target: Name, optimizers: frozenset[str]) -> Usage | None:
         usage = _classify_use_of_name(leaf, optimizers)
         if usage is None:
             return None
-        found = found or Usage(usage.kind, usage.detail, target.value, leaf.start_pos[0])
+        found = found or Usage(usage.kind, usage.detail, target.value)
     return found
 
 

@@ -226,7 +226,7 @@ def check_access(access: MemberAccess, usage: Usage, member: Member, overridden:
     if member.requires_arguments:  # `()` alone would raise as well: say so, and offer no automatic fix
         fix, advice = None, f"Call it with its arguments: `{expr}(...)`."
     if usage.stored_in:
-        advice += f" (It is stored in `{usage.stored_in}` here and used so on line {usage.used_on}.)"
+        advice += f" (It is stored in `{usage.stored_in}` here, and `{usage.stored_in}` is used so later.)"
     severity = Severity.ERROR if kind in ERROR_USAGES else Severity.WARNING
     return Finding(CODE, NAME, severity, f"{message} {advice}", _member_span(access), fix)
 
