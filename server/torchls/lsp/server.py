@@ -28,7 +28,7 @@ from pygls.protocol.json_rpc import JsonRPCNotification
 from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
-from torchls import __version__
+from torchls import __version__, lifetime
 from torchls.analysis.catalog import load_catalog
 from torchls.analysis.engine import Analyzer, MemberInfo
 from torchls.analysis.environment import InterpreterError, find_environment, torch_location, torch_version
@@ -385,6 +385,7 @@ def create_server() -> TorchlsServer:
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: TorchlsServer, params: types.InitializeParams) -> None:
+        lifetime.exit_when_gone(params.process_id)  # LSP: the server exits when the editor's process is gone
         ls.apply_options(params.initialization_options)
         ls.pull_diagnostics = params.capabilities.text_document is not None and (
             params.capabilities.text_document.diagnostic is not None
