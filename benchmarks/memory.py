@@ -3,9 +3,10 @@
 Drives a live server with the steady edits of ``tests/lsp/fuzz_driver.py`` (one line rewritten in
 place, with a hover and a code-action request after each edit, as an editor sends them) and prints
 the resident memory of the server and of its jedi helper every ``--every`` edits, and the growth per
-1,000 edits between the first report and the last. With ``--tracemalloc`` the server runs under
-tracemalloc and the report adds the allocation sites that grew most since the first report (slower:
-use it to find a leak, not to measure RSS). It is a measurement, not a test.
+1,000 edits between the first report and the last. With ``--tracemalloc`` the server starts tracing
+its allocations at the first report (after the warm-up, which tracing would make very slow) and each
+later report adds the allocation sites that grew most since the second (slower: use it to find a
+leak, not to measure RSS). It is a measurement, not a test.
 
     .venv/bin/python benchmarks/memory.py --edits 10000
     .venv/bin/python benchmarks/memory.py --edits 3000 --tracemalloc
@@ -27,12 +28,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from tests.lsp import fuzz_driver  # noqa: E402
 
-# Runs the server with tracemalloc; SIGUSR1 dumps a snapshot next to the path given as argv[1].
+# Runs the server; a first SIGUSR1 starts tracemalloc, the next ones dump a snapshot to argv[1].
 TRACED_SERVER = """
 import signal, sys, tracemalloc
-tracemalloc.start(12)
 dump = sys.argv.pop(1)
-signal.signal(signal.SIGUSR1, lambda *_: tracemalloc.take_snapshot().dump(dump))
+def on_signal(*_):
+    if tracemalloc.is_tracing():
+        tracemalloc.take_snapshot().dump(dump)
+    else:
+        tracemalloc.start(10)
+signal.signal(signal.SIGUSR1, on_signal)
 from torchls.cli import main
 sys.exit(main(["serve"]))
 """
@@ -45,11 +50,15 @@ def steady_edits(count: int, seed: int) -> list[fuzz_driver.Edit]:
     return [fuzz_driver.Edit(0, 0, rng.choice(snippets), line=middle) for _ in range(count)]
 
 
-async def snapshot(fuzzer: fuzz_driver.Fuzzer, dump: Path) -> tracemalloc.Snapshot:
-    dump.unlink(missing_ok=True)
+def signal_server(fuzzer: fuzz_driver.Fuzzer) -> None:
     server = fuzzer.client._server
     assert server is not None
     os.kill(server.pid, signal.SIGUSR1)
+
+
+async def snapshot(fuzzer: fuzz_driver.Fuzzer, dump: Path) -> tracemalloc.Snapshot:
+    dump.unlink(missing_ok=True)
+    signal_server(fuzzer)
     for _ in range(600):  # the server dumps between two messages
         await asyncio.sleep(0.1)
         if dump.exists():
@@ -58,33 +67,40 @@ async def snapshot(fuzzer: fuzz_driver.Fuzzer, dump: Path) -> tracemalloc.Snapsh
     raise TimeoutError("the server wrote no snapshot")
 
 
-async def run(edits: int, every: int, traced: bool, seed: int) -> None:
+async def run(edits: int, every: int, tracing: bool, seed: int) -> None:
     folder = Path(tempfile.mkdtemp())
     dump = folder / "snapshot.bin"
-    if traced:
+    if tracing:
         fuzz_driver.SERVER = [sys.executable, "-c", TRACED_SERVER, str(dump)]
     fuzzer = fuzz_driver.Fuzzer(folder)
     await fuzzer.start()
     rng = random.Random(seed)
     start = time.monotonic()
-    first: tuple[int, float, tracemalloc.Snapshot | None] | None = None
+    first: tuple[int, float] | None = None
+    traced: tracemalloc.Snapshot | None = None
     for index, edit in enumerate(steady_edits(edits, seed), 1):
         await fuzzer.step(edit, rng)
         if index % every:
             continue
         server_mb, jedi_mb = fuzzer.server_rss_mb()
         print(f"{index:6} edits {time.monotonic() - start:6.0f} s  RSS server {server_mb:6.1f} MB  jedi {jedi_mb:6.1f} MB")
-        taken = await snapshot(fuzzer, dump) if traced else None
         if first is None:
-            first = index, server_mb, taken
+            first = index, server_mb
+            if tracing:
+                signal_server(fuzzer)  # start tracing
             continue
         per_k = (server_mb - first[1]) / (index - first[0]) * 1000
         print(f"        server growth since {first[0]} edits: {per_k:+.2f} MB per 1,000 edits", flush=True)
-        if taken is not None and first[2] is not None:
-            stats = taken.compare_to(first[2], "traceback")
+        if not tracing:
+            continue
+        taken = await snapshot(fuzzer, dump)
+        if traced is None:
+            traced = taken
+        else:
+            stats = taken.compare_to(traced, "traceback")
             total = sum(stat.size_diff for stat in stats)
-            print(f"        traced growth since {first[0]} edits: {total / 1e6:+.2f} MB; by file:")
-            for stat in taken.compare_to(first[2], "filename")[:6]:
+            print(f"        traced growth over the last {index - first[0] - every} edits: {total / 1e6:+.2f} MB; by file:")
+            for stat in taken.compare_to(traced, "filename")[:6]:
                 print(f"        {stat.size_diff / 1e3:+9.1f} kB {stat.traceback[0].filename}")
             print("        largest allocation sites:")
             for stat in stats[:8]:

@@ -110,13 +110,15 @@ def check_run(project: Path) -> Iterator[tuple[subprocess.Popen[str], set[int]]]
         CHECK, cwd=project, env=ENV, text=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         start_new_session=True,
     )  # fmt: skip
+    tree: set[int] = set()
     try:
         tree = collect_tree(process.pid, workers_busy)
         time.sleep(1)  # mid-run: files are being analysed
-        yield process, tree | descendants(process.pid)
+        tree |= descendants(process.pid)
+        yield process, tree
     finally:
-        if process.poll() is None:
-            process.kill()
+        process.kill()
+        survivors(tree, 0)  # strays hold its stderr open: communicate would wait for them
         process.communicate()
 
 
@@ -139,7 +141,10 @@ def test_ctrl_c_and_sigterm_end_check_at_once(
     else:
         process.send_signal(signum)
     started = time.monotonic()
-    _, stderr = process.communicate(timeout=GRACE_S)
+    try:
+        _, stderr = process.communicate(timeout=GRACE_S)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"torchls check did not end within {GRACE_S} s of the signal")
     assert time.monotonic() - started < 5
     assert process.returncode == status
     assert "Traceback" not in stderr
@@ -191,6 +196,7 @@ def server_tree(editor: subprocess.Popen[str]) -> set[int]:
 def test_server_ends_when_its_editor_is_killed(project: Path) -> None:
     """SIGKILL of the editor closes the server's stdin (no processId given: this alone must do)."""
     editor = start_editor(0, project / "train_00.py")
+    tree: set[int] = set()
     try:
         tree = server_tree(editor)
         editor.kill()
@@ -198,6 +204,7 @@ def test_server_ends_when_its_editor_is_killed(project: Path) -> None:
         assert survivors(tree) == {}
     finally:
         editor.kill()
+        survivors(tree, 0)
         editor.communicate()
 
 
@@ -205,6 +212,7 @@ def test_server_ends_when_the_process_id_is_gone(project: Path) -> None:
     """The process named in ``initialize`` dies while the server's stdin stays open."""
     named = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"])
     editor = start_editor(named.pid, project / "train_00.py")
+    tree: set[int] = set()
     try:
         tree = server_tree(editor)
         named.kill()
@@ -213,6 +221,8 @@ def test_server_ends_when_the_process_id_is_gone(project: Path) -> None:
         assert editor.poll() is None  # its pipes are still open: only the processId told the server
     finally:
         named.kill()
+        named.wait()
+        survivors(tree, 0)
         editor.kill()
         editor.communicate()
 
