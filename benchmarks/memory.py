@@ -46,7 +46,8 @@ sys.exit(main(["serve"]))
 def steady_edits(count: int, seed: int) -> list[fuzz_driver.Edit]:
     rng = random.Random(seed)
     middle = len(fuzz_driver.EXAMPLE.read_text(encoding="utf-8").splitlines()) // 2
-    snippets = ["    model.eval", "    x = loss.item + 1", "    print(model.training())", "    pass", "    y = '😋 日本'"]
+    snippets = ["    model.eval", "    x = loss.item + 1", "    print(model.training())", "    pass"]
+    snippets.append("    y = '😋 日本'")  # the snippets of fuzz_driver.py --steady
     return [fuzz_driver.Edit(0, 0, rng.choice(snippets), line=middle) for _ in range(count)]
 
 
@@ -83,7 +84,8 @@ async def run(edits: int, every: int, tracing: bool, seed: int) -> None:
         if index % every:
             continue
         server_mb, jedi_mb = fuzzer.server_rss_mb()
-        print(f"{index:6} edits {time.monotonic() - start:6.0f} s  RSS server {server_mb:6.1f} MB  jedi {jedi_mb:6.1f} MB")
+        elapsed = time.monotonic() - start
+        print(f"{index:6} edits {elapsed:6.0f} s  RSS server {server_mb:6.1f} MB  jedi {jedi_mb:6.1f} MB")
         if first is None:
             first = index, server_mb
             if tracing:
@@ -99,7 +101,8 @@ async def run(edits: int, every: int, tracing: bool, seed: int) -> None:
         else:
             stats = taken.compare_to(traced, "traceback")
             total = sum(stat.size_diff for stat in stats)
-            print(f"        traced growth over the last {index - first[0] - every} edits: {total / 1e6:+.2f} MB; by file:")
+            window = index - first[0] - every
+            print(f"        traced growth over the last {window} edits: {total / 1e6:+.2f} MB; by file:")
             for stat in taken.compare_to(traced, "filename")[:6]:
                 print(f"        {stat.size_diff / 1e3:+9.1f} kB {stat.traceback[0].filename}")
             print("        largest allocation sites:")

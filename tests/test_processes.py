@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.training_module import training_module
 from torchls.analysis.environment import find_environment
 from torchls.lifetime import HELPER_SCRIPT, pid_alive
-from tests.training_module import training_module
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process trees from /proc")
 

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import jedi
 
+from torchls import lifetime
 from torchls.analysis.engine import Analyzer
 from torchls.analysis.findings import Finding
 from torchls.analysis.fixes import applicable, apply_edits, syntax_error_count
 from torchls.analysis.notebook import join_cells
 from torchls.analysis.settings import Settings, load_config_file, load_settings
-from torchls import lifetime
 from torchls.cache import ResultsCache
 from torchls.files import (
     FileError,

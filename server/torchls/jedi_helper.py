@@ -40,6 +40,7 @@ def _exit_when_process_ends(parent: int) -> None:
 
 
 def main() -> None:
+    """Watch the parent, ignore Ctrl-C, run jedi's helper."""
     parent = int(sys.argv[1])
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     watch = _exit_when_process_ends if sys.platform == "win32" else _exit_when_orphaned
