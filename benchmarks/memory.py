@@ -3,40 +3,43 @@
 Drives a live server with the steady edits of ``tests/lsp/fuzz_driver.py`` (one line rewritten in
 place, with a hover and a code-action request after each edit, as an editor sends them) and prints
 the resident memory of the server and of its jedi helper every ``--every`` edits, and the growth per
-1,000 edits between the first report and the last. With ``--tracemalloc`` the server starts tracing
-its allocations at the first report (after the warm-up, which tracing would make very slow) and each
-later report adds the allocation sites that grew most since the second (slower: use it to find a
-leak, not to measure RSS). It is a measurement, not a test.
+1,000 edits between the first report and the last. With ``--objects`` each report adds the types
+whose live objects (``gc.get_objects()`` in the server) grew most since the first report: where a
+leak is. (tracemalloc made the server too slow here to reach 1,000 edits in half an hour.) It is a
+measurement, not a test.
 
     .venv/bin/python benchmarks/memory.py --edits 10000
-    .venv/bin/python benchmarks/memory.py --edits 3000 --tracemalloc
+    .venv/bin/python benchmarks/memory.py --edits 2000 --every 500 --objects
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import signal
 import sys
 import tempfile
 import time
-import tracemalloc
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from tests.lsp import fuzz_driver  # noqa: E402
 
-# Runs the server; a first SIGUSR1 starts tracemalloc, the next ones dump a snapshot to argv[1].
-TRACED_SERVER = """
-import signal, sys, tracemalloc
+# Runs the server; SIGUSR1 writes the number of live objects of each type to argv[1] (JSON).
+COUNTING_SERVER = """
+import collections, gc, json, signal, sys
 dump = sys.argv.pop(1)
 def on_signal(*_):
-    if tracemalloc.is_tracing():
-        tracemalloc.take_snapshot().dump(dump)
-    else:
-        tracemalloc.start(10)
+    gc.collect()
+    counts = collections.Counter(type(o).__module__ + "." + type(o).__qualname__ for o in gc.get_objects())
+    with open(dump + ".tmp", "w") as f:
+        json.dump(counts, f)
+    import os
+    os.replace(dump + ".tmp", dump)
 signal.signal(signal.SIGUSR1, on_signal)
 from torchls.cli import main
 sys.exit(main(["serve"]))
@@ -51,65 +54,45 @@ def steady_edits(count: int, seed: int) -> list[fuzz_driver.Edit]:
     return [fuzz_driver.Edit(0, 0, rng.choice(snippets), line=middle) for _ in range(count)]
 
 
-def signal_server(fuzzer: fuzz_driver.Fuzzer) -> None:
+async def object_counts(fuzzer: fuzz_driver.Fuzzer, dump: Path) -> Counter[str]:
+    """The server's live objects per type (it writes them between two messages)."""
+    dump.unlink(missing_ok=True)
     server = fuzzer.client._server
     assert server is not None
     os.kill(server.pid, signal.SIGUSR1)
-
-
-async def snapshot(fuzzer: fuzz_driver.Fuzzer, dump: Path) -> tracemalloc.Snapshot:
-    dump.unlink(missing_ok=True)
-    signal_server(fuzzer)
-    for _ in range(600):  # the server dumps between two messages
+    for _ in range(600):
         await asyncio.sleep(0.1)
         if dump.exists():
-            await asyncio.sleep(0.5)  # let it finish writing
-            return tracemalloc.Snapshot.load(str(dump))
-    raise TimeoutError("the server wrote no snapshot")
+            return Counter(json.loads(dump.read_text()))
+    raise TimeoutError("the server wrote no object counts")
 
 
-async def run(edits: int, every: int, tracing: bool, seed: int) -> None:
+async def run(edits: int, every: int, count_objects: bool, seed: int) -> None:
     folder = Path(tempfile.mkdtemp())
-    dump = folder / "snapshot.bin"
-    if tracing:
-        fuzz_driver.SERVER = [sys.executable, "-c", TRACED_SERVER, str(dump)]
+    dump = folder / "objects.json"
+    if count_objects:
+        fuzz_driver.SERVER = [sys.executable, "-c", COUNTING_SERVER, str(dump)]
     fuzzer = fuzz_driver.Fuzzer(folder)
     await fuzzer.start()
     rng = random.Random(seed)
     start = time.monotonic()
-    first: tuple[int, float] | None = None
-    traced: tracemalloc.Snapshot | None = None
+    first: tuple[int, float, Counter[str]] | None = None
     for index, edit in enumerate(steady_edits(edits, seed), 1):
         await fuzzer.step(edit, rng)
         if index % every:
             continue
         server_mb, jedi_mb = fuzzer.server_rss_mb()
         elapsed = time.monotonic() - start
-        print(f"{index:6} edits {elapsed:6.0f} s  RSS server {server_mb:6.1f} MB  jedi {jedi_mb:6.1f} MB")
+        print(f"{index:6} edits {elapsed:6.0f} s  RSS server {server_mb:6.1f} MB  jedi {jedi_mb:6.1f} MB", flush=True)
+        counts = await object_counts(fuzzer, dump) if count_objects else Counter[str]()
         if first is None:
-            first = index, server_mb
-            if tracing:
-                signal_server(fuzzer)  # start tracing
+            first = index, server_mb, counts
             continue
         per_k = (server_mb - first[1]) / (index - first[0]) * 1000
         print(f"        server growth since {first[0]} edits: {per_k:+.2f} MB per 1,000 edits", flush=True)
-        if not tracing:
-            continue
-        taken = await snapshot(fuzzer, dump)
-        if traced is None:
-            traced = taken
-        else:
-            stats = taken.compare_to(traced, "traceback")
-            total = sum(stat.size_diff for stat in stats)
-            window = index - first[0] - every
-            print(f"        traced growth over the last {window} edits: {total / 1e6:+.2f} MB; by file:")
-            for stat in taken.compare_to(traced, "filename")[:6]:
-                print(f"        {stat.size_diff / 1e3:+9.1f} kB {stat.traceback[0].filename}")
-            print("        largest allocation sites:")
-            for stat in stats[:8]:
-                print(f"        {stat.size_diff / 1e3:+9.1f} kB {stat.count_diff:+7} blocks")
-                for line in stat.traceback.format()[-12:]:
-                    print(f"            {line}")
+        if count_objects:
+            grown = (counts - first[2]).most_common(10)
+            print(f"        objects gained since {first[0]} edits: {sum((counts - first[2]).values())}: {grown}")
     print(fuzzer.counts)
     await fuzzer.finish()
 
@@ -118,10 +101,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--edits", type=int, default=10_000)
     parser.add_argument("--every", type=int, default=1000, help="report every N edits")
-    parser.add_argument("--tracemalloc", action="store_true", help="run the server under tracemalloc")
+    parser.add_argument("--objects", action="store_true", help="also count the server's live objects per type")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    asyncio.run(run(args.edits, args.every, args.tracemalloc, args.seed))
+    asyncio.run(run(args.edits, args.every, args.objects, args.seed))
 
 
 if __name__ == "__main__":

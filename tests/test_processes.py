@@ -168,7 +168,10 @@ async def main(process_id, file):
     uri = "file://" + file
     text = open(file).read()
     client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text)))
-    await asyncio.wait_for(published.wait(), 240)
+    if sys.argv[3] == "idle":
+        await asyncio.wait_for(published.wait(), 240)
+    else:  # busy: the server is analysing the file
+        await asyncio.sleep(3)
     print("ready", flush=True)
     await asyncio.sleep(3600)
 
@@ -176,10 +179,11 @@ asyncio.run(main(int(sys.argv[1]) or None, sys.argv[2]))
 """
 
 
-def start_editor(process_id: int, file: Path) -> subprocess.Popen[str]:
-    """An editor (a real LSP client process) running ``torchls serve`` on its pipes; ready when diagnosed."""
+def start_editor(process_id: int, file: Path, state: str = "idle") -> subprocess.Popen[str]:
+    """An editor (a real LSP client process) running ``torchls serve`` on its pipes, once the file is
+    diagnosed (``idle``) or while it is analysed (``busy``)."""
     editor = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(CLIENT), str(process_id), str(file)],
+        [sys.executable, "-c", textwrap.dedent(CLIENT), str(process_id), str(file), state],
         env=ENV, text=True, stdout=subprocess.PIPE, start_new_session=True,
     )  # fmt: skip
     assert editor.stdout is not None
@@ -193,9 +197,17 @@ def server_tree(editor: subprocess.Popen[str]) -> set[int]:
     return tree
 
 
-def test_server_ends_when_its_editor_is_killed(project: Path) -> None:
-    """SIGKILL of the editor closes the server's stdin (no processId given: this alone must do)."""
-    editor = start_editor(0, project / "train_00.py")
+@pytest.mark.parametrize("state", ["idle", "busy"])
+def test_server_ends_when_its_editor_is_killed(project: Path, tmp_path: Path, state: str) -> None:
+    """SIGKILL of the editor closes the server's stdin (no processId given: this alone must do).
+
+    Busy: the server is in the middle of a long analysis, which must not keep it alive.
+    """
+    file = project / "train_00.py"
+    if state == "busy":
+        file = tmp_path / "big.py"
+        file.write_text(training_module(20_000), encoding="utf-8")
+    editor = start_editor(0, file, state)
     tree: set[int] = set()
     try:
         tree = server_tree(editor)
