@@ -35,7 +35,12 @@ import collections, gc, json, signal, sys
 dump = sys.argv.pop(1)
 def on_signal(*_):
     gc.collect()
-    counts = collections.Counter(type(o).__module__ + "." + type(o).__qualname__ for o in gc.get_objects())
+    objects = gc.get_objects()
+    counts = collections.Counter(type(o).__module__ + "." + type(o).__qualname__ for o in objects)
+    counts["(allocated blocks)"] = sys.getallocatedblocks()  # every Python object, str and bytes too
+    for o in objects:  # the total length of each kind of container, by its type
+        if isinstance(o, (dict, list, set, collections.deque)):
+            counts["(items in " + type(o).__qualname__ + ")"] += len(o)
     with open(dump + ".tmp", "w") as f:
         json.dump(counts, f)
     import os

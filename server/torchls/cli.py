@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -99,8 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         return _rule(args.code)
     if args.command == "serve":
         return _serve(args.tcp)
+    in_main_thread = threading.current_thread() is threading.main_thread()  # else signals are not ours
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
-        signal.signal(signal.SIGTERM, _terminate)
         return _check(args)
     except KeyboardInterrupt:
         return _interrupted(EXIT_INTERRUPTED)
@@ -112,12 +114,15 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # never a traceback for the user, but say what broke
         print(f"torchls: internal error: {error!r}", file=sys.stderr)
         return EXIT_ERROR
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _interrupted(status: int) -> int:
-    # Ignore a second Ctrl-C (or SIGTERM) while the rest unwinds: the status, not a traceback.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # The workers are stopped; ignore a second Ctrl-C while the interpreter exits: no traceback.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     print("torchls: interrupted" if status == EXIT_INTERRUPTED else "torchls: terminated", file=sys.stderr)
     return status
 
