@@ -42,6 +42,7 @@ from torchls.files import FileError, discover, read_source
 from torchls.lsp.convert import PositionConverter, fix_from_data
 from torchls.lsp.hover import hover_markdown
 from torchls.lsp.options import ServerOptions, parse_options
+from torchls.memory import FreedMemory
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -121,6 +122,7 @@ class TorchlsServer(LanguageServer):
         self.options = ServerOptions()
         self.catalog = load_catalog()
         self.jedi_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="torchls-jedi")
+        self.freed_memory = FreedMemory()
         # One analyzer per workspace folder (None: files outside every folder): each folder has its
         # own environment (its .venv) and import root. Built for ``analyzers_python``.
         self.analyzers: dict[Path | None, Analyzer] = {}
@@ -222,6 +224,7 @@ class TorchlsServer(LanguageServer):
             analyzer, problem = self.current_analyzer(path)
             restarts = analyzer.stats["environment restarts"]
             findings = analyzer.analyze(source, path, settings)
+            self.freed_memory.release()  # a long session's RSS stays flat (memory.py)
             return findings, problem, analyzer.stats["environment restarts"] - restarts
 
         findings, problem, restarts = await self.on_jedi_thread(run)
