@@ -82,6 +82,7 @@ async def run(edits: int, every: int, count_objects: bool, seed: int) -> None:
     rng = random.Random(seed)
     start = time.monotonic()
     first: tuple[int, float, Counter[str]] | None = None
+    samples: list[tuple[int, float]] = []
     for index, edit in enumerate(steady_edits(edits, seed), 1):
         await fuzzer.step(edit, rng)
         if index % every:
@@ -89,6 +90,7 @@ async def run(edits: int, every: int, count_objects: bool, seed: int) -> None:
         server_mb, jedi_mb = fuzzer.server_rss_mb()
         elapsed = time.monotonic() - start
         print(f"{index:6} edits {elapsed:6.0f} s  RSS server {server_mb:6.1f} MB  jedi {jedi_mb:6.1f} MB", flush=True)
+        samples.append((index, server_mb))
         counts = await object_counts(fuzzer, dump) if count_objects else Counter[str]()
         if first is None:
             first = index, server_mb, counts
@@ -98,6 +100,12 @@ async def run(edits: int, every: int, count_objects: bool, seed: int) -> None:
         if count_objects:
             grown = (counts - first[2]).most_common(10)
             print(f"        objects gained since {first[0]} edits: {sum((counts - first[2]).values())}: {grown}")
+    if len(samples) > 1:  # RSS jumps between plateaus: the fitted slope says more than two end points
+        mean_x = sum(x for x, _ in samples) / len(samples)
+        mean_y = sum(y for _, y in samples) / len(samples)
+        slope = sum((x - mean_x) * (y - mean_y) for x, y in samples) / sum((x - mean_x) ** 2 for x, _ in samples)
+        low, high = min(y for _, y in samples), max(y for _, y in samples)
+        print(f"server RSS {low:.1f}..{high:.1f} MB; fitted growth {slope * 1000:+.2f} MB per 1,000 edits")
     print(fuzzer.counts)
     await fuzzer.finish()
 
