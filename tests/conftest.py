@@ -3,8 +3,14 @@ real virtualenv without torch (torchls's fallback: types inferred from imports).
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +24,61 @@ FIXTURES = TESTS / "fixtures"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-goldens", action="store_true", help="rewrite the .expected files of the fixtures")
+
+
+# The suite leaves no process behind. On Linux this process becomes a "subreaper": a process whose
+# parent dies while a test runs (a killed `check`'s workers, a killed editor's server) is re-parented
+# here instead of to init, so the session's end sees every stray, and fails the run if one is left.
+PR_SET_CHILD_SUBREAPER = 36
+STRAY_GRACE_S = 10.0
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(ctypes.util.find_library("c")).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not Path("/proc/self/stat").exists():
+        return
+    deadline = time.monotonic() + STRAY_GRACE_S  # what is dying gets the time the tests give it
+    while (strays := _stray_children()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if strays:
+        for pid in strays:
+            os.kill(pid, signal.SIGKILL)
+        listing = "\n".join(f"  {pid}: {command}" for pid, command in strays.items())
+        print(f"\nFAILED: {len(strays)} processes outlived the tests (now killed):\n{listing}", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _stray_children() -> dict[int, str]:
+    """Running children of this process, except the jedi helpers of its own analyzers.
+
+    Those are shared on purpose (the session's ``analyzer`` fixtures and in-process tests keep a
+    jedi environment, whose helper runs until this process exits); they are recognised by the parent
+    pid that torchls's ``jedi_helper.py`` is given: this process's. Zombies (dead, reparented here
+    and not reaped) are reaped, not counted.
+    """
+    me = os.getpid()
+    strays: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text().rpartition(")")[2].split()
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError):
+            continue
+        if not entry.name.isdigit() or int(stat[1]) != me:
+            continue
+        if stat[0] == "Z":
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(int(entry.name), os.WNOHANG)
+            continue
+        words = [word.decode(errors="replace") for word in command]
+        if len(words) > 2 and words[1].endswith("jedi_helper.py") and words[2] == str(me):
+            continue
+        strays[int(entry.name)] = " ".join(words)
+    return strays
 
 
 @pytest.fixture(scope="session")

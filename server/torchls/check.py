@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 import logging
 import multiprocessing
+import os
+import signal
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import jedi
 
+from torchls import lifetime
 from torchls.analysis.engine import Analyzer
 from torchls.analysis.findings import Finding
 from torchls.analysis.fixes import applicable, apply_edits, syntax_error_count
@@ -131,12 +134,19 @@ def _check_files(
     if jobs > 1:
         context = multiprocessing.get_context("spawn")  # a clean process: no copy of our jedi state
         root = analyzer.project.path if analyzer.project else None
-        setup = (analyzer.environment.executable, root, settings_for.overrides, settings_for.config)
+        setup = (os.getpid(), analyzer.environment.executable, root, settings_for.overrides, settings_for.config)
+        pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=setup)
         try:
-            with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=setup) as pool:
-                return list(pool.map(_check_in_worker, files, [fix] * len(files), [diff] * len(files), chunksize=4))
+            results = list(pool.map(_check_in_worker, files, [fix] * len(files), [diff] * len(files), chunksize=4))
         except BrokenProcessPool:  # a worker died (killed, out of memory): do it all in this process
             log.warning("torchls: a worker process died; checking in one process")
+        except BaseException:  # Ctrl-C, SIGTERM: stop the workers now, not after their current files
+            _stop_workers(pool)
+            raise
+        else:
+            pool.shutdown()
+            return results
+        pool.shutdown()
     return [check_file(analyzer, file, settings_for(file), fix, diff) for file in files]
 
 
@@ -156,8 +166,18 @@ def _merged(parts: Iterable[CheckResult | FileError]) -> CheckResult:
 _worker: tuple[Analyzer, SettingsProvider] | None = None
 
 
-def _start_worker(python: str, project_root: Path | None, overrides: dict[str, object], config: Path | None) -> None:
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    for process in multiprocessing.active_children():  # this process's children are the pool's workers
+        process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _start_worker(
+    parent: int, python: str, project_root: Path | None, overrides: dict[str, object], config: Path | None
+) -> None:
     global _worker
+    lifetime.die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the main process stops us
     environment = jedi.create_environment(python, safe=False)
     _worker = Analyzer(environment, project_root=project_root), SettingsProvider(overrides, config)
 

@@ -19,6 +19,10 @@ from pathlib import Path
 import jedi
 from jedi.api.environment import Environment, InvalidPythonEnvironment
 
+from torchls import lifetime
+
+lifetime.tie_jedi_helpers_to_parent()  # every environment made here: its helper process ends with us
+
 
 class InterpreterError(RuntimeError):
     """The requested interpreter cannot be used; the message says why."""

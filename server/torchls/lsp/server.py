@@ -29,7 +29,7 @@ from pygls.protocol.json_rpc import JsonRPCNotification
 from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
-from torchls import __version__
+from torchls import __version__, lifetime
 from torchls.analysis.catalog import load_catalog
 from torchls.analysis.engine import Analyzer, MemberInfo
 from torchls.analysis.environment import InterpreterError, find_environment, torch_location, torch_version
@@ -43,6 +43,7 @@ from torchls.files import FileError, discover, read_source
 from torchls.lsp.convert import PositionConverter, fix_from_data
 from torchls.lsp.hover import hover_markdown
 from torchls.lsp.options import ServerOptions, parse_options
+from torchls.memory import FreedMemory
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -122,6 +123,7 @@ class TorchlsServer(LanguageServer):
         self.options = ServerOptions()
         self.catalog = load_catalog()
         self.jedi_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="torchls-jedi")
+        self.freed_memory = FreedMemory()
         # One analyzer per workspace folder (None: files outside every folder): each folder has its
         # own environment (its .venv) and import root. Built for ``analyzers_python``.
         self.analyzers: dict[Path | None, Analyzer] = {}
@@ -224,6 +226,7 @@ class TorchlsServer(LanguageServer):
             analyzer, problem = self.current_analyzer(path)
             restarts = analyzer.stats["environment restarts"]
             findings = analyzer.analyze(source, path, settings)
+            self.freed_memory.release()  # a long session's RSS stays flat (memory.py)
             return findings, problem, analyzer.stats["environment restarts"] - restarts
 
         findings, problem, restarts = await self.on_jedi_thread(run)
@@ -415,6 +418,7 @@ def create_server() -> TorchlsServer:
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: TorchlsServer, params: types.InitializeParams) -> None:
+        lifetime.exit_when_gone(params.process_id)  # LSP: the server exits when the editor's process is gone
         ls.apply_options(params.initialization_options)
         ls.pull_diagnostics = params.capabilities.text_document is not None and (
             params.capabilities.text_document.diagnostic is not None
