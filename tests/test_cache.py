@@ -82,7 +82,7 @@ def test_no_cache_neither_reads_nor_writes(project: Path, tmp_path: Path) -> Non
 
 
 def test_prefilter_keeps_every_file_with_a_finding(analyzer: Analyzer) -> None:
-    names = analyzer.catalog.member_names
+    names = analyzer.candidate_names
     for path in fixture_files():
         source = path.read_text(encoding="utf-8")
         for finding in analyzer.analyze(source, path):

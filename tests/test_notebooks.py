@@ -129,7 +129,10 @@ def test_cell_magics_that_run_python_are_analysed(tmp_path: Path) -> None:
     ]
     write_notebook(tmp_path / "magics.ipynb", cells)
     findings = json.loads(torchls("check", "--format", "json", "magics.ipynb", cwd=tmp_path).stdout)
+    # `layer` is bound only in the `%%timeit` cell, so it is unknown: its bare `.eval` is reported as wrong
+    # whatever the receiver; the `%%bash` cell's `model.eval` is not Python and is not reported.
     assert [(f["cell"], f["line"], f["column"], f["code"]) for f in findings] == [
         (1, 4, 9, "TL002"),
         (5, 1, 7, "TL001"),
+        (5, 2, 7, "TL001"),
     ]

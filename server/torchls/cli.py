@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+from concurrent.futures import InvalidStateError
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -133,8 +134,17 @@ def _interrupted(status: int) -> int:
     # The workers are stopped; ignore a second Ctrl-C while the interpreter exits: no traceback.
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.excepthook = _quiet_pool_manager
     print("torchls: interrupted" if status == EXIT_INTERRUPTED else "torchls: terminated", file=sys.stderr)
     return status
+
+
+def _quiet_pool_manager(args: threading.ExceptHookArgs) -> None:
+    """After an interruption the worker pool's manager thread may fail on the futures it was told to
+    cancel (``InvalidStateError``): that is the interruption itself, not something to show the user.
+    """
+    if not isinstance(args.exc_value, InvalidStateError):
+        threading.__excepthook__(args)
 
 
 def _rule(code: str) -> int:

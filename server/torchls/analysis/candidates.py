@@ -129,16 +129,18 @@ def bare_attribute_statements(used: dict[str, list[Name]], skip: frozenset[str])
             yield MemberAccess(expr=expr, index=len(expr.children) - 1, member=leaf)
 
 
+# A statement that is only `x.name` (`trainer.fit`): a method of any class may be left uncalled there.
+BARE_ATTRIBUTE = re.compile(r"^[ \t]*[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
 GRAD_MODE_NAMES = frozenset({"no_grad", "enable_grad", "inference_mode"})
 
 
 def may_hold_candidates(source: str, names: frozenset[str]) -> bool:
     """False only when ``source`` cannot hold a candidate.
 
-    That is: no ``.name`` for any of ``names`` and no grad-mode name anywhere. A text search, far
-    cheaper than parsing and inferring a file.
+    That is: no ``.name`` for any of ``names``, no grad-mode name anywhere and no statement that is only
+    ``x.name``. A text search, far cheaper than parsing and inferring a file.
     """
-    return _candidate_pattern(names).search(source) is not None
+    return _candidate_pattern(names).search(source) is not None or BARE_ATTRIBUTE.search(source) is not None
 
 
 @cache

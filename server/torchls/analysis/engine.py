@@ -159,7 +159,8 @@ class Analyzer:
         self._imports_torch = False  # of the file under analysis
         self._projects: dict[Path, jedi.Project] = {}  # for files outside the project
         self._function_names = frozenset(name.rsplit(".", 1)[-1] for name in self.catalog.functions)
-        self._candidate_names = self.catalog.member_names | self._function_names
+        # Member and function names: a file with none of them (nor a bare `x.name` statement) holds no bug
+        self.candidate_names = self.catalog.member_names | self._function_names
         self._method_names = frozenset(
             name for info in set(self.catalog.classes.values()) for name, m in info.own.items() if m.is_method
         )
@@ -205,7 +206,7 @@ class Analyzer:
         previous = self._previous.pop(path, None)
         if previous is None or previous.source != source:
             self._previous.clear()  # an edit here can change what other files' units infer
-        if not may_hold_candidates(source, self._candidate_names):
+        if not may_hold_candidates(source, self.candidate_names):
             return []
         _keep_parse_trees_alive()
         script = self._script(source, path)

@@ -5,8 +5,19 @@ Reports a method of a `torch.nn.Module`, `torch.optim.Optimizer`, learning-rate 
 `torch.Tensor` (or of a subclass, such as your own model) that is used without being called,
 in a place where its result was clearly meant: as a statement of its own, iterated, passed as an
 optimizer's parameters, indexed, in arithmetic or comparisons, formatted or printed,
-truth-tested, stored, saved with `torch.save`. It also reports a grad-mode class used as a
-context manager without instantiating it (`with torch.no_grad:`).
+truth-tested, stored, saved with `torch.save`, or followed by an attribute only its result has
+(`x.detach.cpu()`, `model.state_dict.items()`). It also reports a grad-mode class used as a
+context manager without instantiating it (`with torch.no_grad:`), a torch function used as a value
+(`if torch.cuda.is_available:`, `torch.cuda.device_count > 1`, a bare `torch.cuda.empty_cache`),
+a bound method stored in a name that is then used that way (`state = model.state_dict` before
+`torch.save(state, path)`), and a bare method statement of a library's or your own class
+(`trainer.fit`).
+
+Where nobody wrote a receiver's type down, it is known from the arguments of every call of its
+function in the file, or from how its scope uses it (`loss.backward()` next to `loss.item`); some
+uses are wrong whatever the receiver, as long as the member is the method torch has (a bare
+`optimizer.zero_grad`, `torch.save(x.state_dict, ...)`, `SGD(x.parameters, ...)`): those are
+reported in files that import torch, and the message says how the receiver is known.
 
 Whether the receiver is a torch object is decided by type inference on your environment (jedi),
 so `inspect.signature(f).parameters`, an argparse `args.train` or a Trainer that stores its own
