@@ -90,3 +90,16 @@ def test_prefilter_keeps_every_file_with_a_finding(analyzer: Analyzer) -> None:
             assert may_hold_candidates(line, names), line
     assert not may_hold_candidates("import torch\nx = torch.zeros(2)\nprint(len(x))\n", names)
     assert analyzer.analyze("import os\nprint(os.sep)\n") == []
+
+
+def test_prefilter_reads_comment_banners_in_linear_time() -> None:
+    # `.` followed by a line of `#`: the search used to try every way of splitting the banner into
+    # comments (2**n); an 80-character banner never finished. Run apart, so a regression fails, not hangs.
+    banner = "# Sentence one.\n" + "#" * 80 + "\nprint(1)\n"
+    code = (
+        "from torchls.analysis.candidates import may_hold_candidates\n"
+        "from torchls.analysis.catalog import load_catalog\n"
+        f"print(may_hold_candidates({banner!r}, load_catalog().member_names))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "False"

@@ -148,7 +148,9 @@ def _candidate_pattern(names: frozenset[str]) -> re.Pattern[str]:
     members = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
     grad_modes = "|".join(sorted(GRAD_MODE_NAMES))
     # Between `.` and the name Python allows whitespace, line continuations and, in brackets, comments.
-    return re.compile(rf"\.(?:\s|\\|#[^\n]*)*(?:{members})\b|\b(?:{grad_modes})\b")
+    # A comment runs to its line's end: matched whole, so that a `#####` banner cannot be split in
+    # exponentially many ways (it hung the search on ordinary files).
+    return re.compile(rf"\.(?:\s|\\\n|#[^\n]*\n)*(?:{members})\b|\b(?:{grad_modes})\b")
 
 
 def grad_mode_uses(used: dict[str, list[Name]]) -> Iterator[GradModeUse]:
