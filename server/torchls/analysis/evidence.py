@@ -108,9 +108,7 @@ def judge(uses: list[Use], catalog: Catalog, exclude: str) -> Evidence | None:
     # tensor code is as often numpy code.
     shared = catalog.foreign_classes.get("numpy.ndarray", frozenset())
     known = {
-        use.member
-        for use in uses
-        if _shows(use, catalog, roots) and use.member != exclude and use.member not in shared
+        use.member for use in uses if _shows(use, catalog, roots) and use.member != exclude and use.member not in shared
     }
     same_member = any(use.member == exclude and _shows(use, catalog, roots) for use in uses)
     distinctive = len(roots) == 1 and any(_only_on(use, catalog) == roots[0] for use in uses if use.member in known)
