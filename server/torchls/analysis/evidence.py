@@ -38,14 +38,6 @@ class Evidence:
     roots: tuple[str, ...]
     uses: tuple[Use, ...]
 
-    def calls(self, member: str) -> bool:
-        """True when the receiver calls ``member`` somewhere: it is a method there, whatever the class."""
-        return any(use.member == member and use.called for use in self.uses)
-
-    def reads(self, member: str) -> bool:
-        """True when the receiver reads ``member`` as data somewhere."""
-        return any(use.member == member and not use.called for use in self.uses)
-
 
 def receiver_uses(
     receiver: list[NodeOrLeaf], names: dict[str, list[Name]], skip: NodeOrLeaf | None
