@@ -190,23 +190,11 @@ def check_access(access: MemberAccess, usage: Usage, member: Member, overridden:
         message = f"{head}: `{usage.detail}` raises TypeError."
     elif kind == UsageKind.MEMBERSHIP:
         message = f"{head}: `{usage.detail}` raises TypeError (a method is not a container)."
-    elif kind == UsageKind.EQUALITY:
-        fix = _call_fix(access, Applicability.UNSAFE)
-        outcome = "False" if usage.detail == "==" else "True"
-        message = f"{head}: `{usage.detail}` compares the method object, so it is {outcome} for any value."
-    elif kind == UsageKind.FORMAT_SPEC and usage.detail == "%":
-        message = f"{head}: `%` formatting with a numeric conversion raises TypeError."
-    elif kind == UsageKind.FORMAT_SPEC:
-        message = (
-            f"{head}: the format spec `{usage.detail}` raises TypeError: unsupported format string passed to"
-            f" {bound}.__format__."
-        )
-    elif kind in (UsageKind.FORMATTED, UsageKind.PRINTED):
+    elif kind in VALUE_USAGES:
+        if kind == UsageKind.EQUALITY:
+            fix = _call_fix(access, Applicability.UNSAFE)
         shown = "`<bound method …>`" if bound == "method" else "`<built-in method …>`"
-        message = f"{head}: {usage.detail} gets the method object and shows {shown} instead of the value."
-    elif kind == UsageKind.CONVERTED:
-        error = CONVERSION_ERRORS[usage.detail].format(bound=bound)
-        message = f"{head}: `{usage.detail}()` raises TypeError: {error}."
+        message = _used_as_value(head, usage, bound, "method", shown)
     elif kind == UsageKind.TRUTH:
         message, advice, fix = _truth(access, member, noun)
     elif kind == UsageKind.STORED:
@@ -300,30 +288,42 @@ def check_function(access: MemberAccess, usage: Usage, function: FunctionInfo, b
         message = (
             f"`{expr}` is a function, so it is always true: the condition never looks at the `{returns}` it returns."
         )
-    elif kind == UsageKind.EQUALITY:
-        fix = _call_fix(access, Applicability.UNSAFE)
-        outcome = "False" if usage.detail == "==" else "True"
-        message = f"{head}: `{usage.detail}` compares the function object, so it is {outcome} for any value."
     elif kind in (UsageKind.ARITHMETIC, UsageKind.ORDERING):
         message = f"{head}: {usage.detail.strip('`').join('``')} raises TypeError."
-    elif kind == UsageKind.FORMAT_SPEC and usage.detail == "%":
-        message = f"{head}: `%` formatting with a numeric conversion raises TypeError."
-    elif kind == UsageKind.FORMAT_SPEC:
-        message = (
-            f"{head}: the format spec `{usage.detail}` raises TypeError: unsupported format string passed to"
-            f" {bound}.__format__."
-        )
-    elif kind in (UsageKind.FORMATTED, UsageKind.PRINTED):
+    else:
+        if kind == UsageKind.EQUALITY:
+            fix = _call_fix(access, Applicability.UNSAFE)
         shown = "`<function …>`" if bound == "function" else "`<built-in function …>`"
-        message = f"{head}: {usage.detail} gets the function object and shows {shown} instead of the value."
-    else:  # converted
-        error = CONVERSION_ERRORS[usage.detail].format(bound=bound)
-        message = f"{head}: `{usage.detail}()` raises TypeError: {error}."
+        message = _used_as_value(head, usage, bound, "function", shown)
     advice = f"Call it: `{expr}()`."
     if function.requires_arguments:
         fix, advice = None, f"Call it with its arguments: `{expr}(...)`."
     severity = Severity.ERROR if kind in ERROR_USAGES else Severity.WARNING
     return Finding(CODE, NAME, severity, f"{message} {advice}", _member_span(access), fix)
+
+
+# Uses whose message is the same for a method and a function, but for the word and what is shown.
+VALUE_USAGES = frozenset(
+    {UsageKind.EQUALITY, UsageKind.FORMAT_SPEC, UsageKind.FORMATTED, UsageKind.PRINTED, UsageKind.CONVERTED}
+)
+
+
+def _used_as_value(head: str, usage: Usage, bound: str, what: str, shown: str) -> str:
+    """The message for a method or function compared, formatted, printed or converted instead of called."""
+    if usage.kind == UsageKind.EQUALITY:
+        outcome = "False" if usage.detail == "==" else "True"
+        return f"{head}: `{usage.detail}` compares the {what} object, so it is {outcome} for any value."
+    if usage.kind == UsageKind.FORMAT_SPEC and usage.detail == "%":
+        return f"{head}: `%` formatting with a numeric conversion raises TypeError."
+    if usage.kind == UsageKind.FORMAT_SPEC:
+        return (
+            f"{head}: the format spec `{usage.detail}` raises TypeError: unsupported format string passed to"
+            f" {bound}.__format__."
+        )
+    if usage.kind == UsageKind.CONVERTED:
+        error = CONVERSION_ERRORS[usage.detail].format(bound=bound)
+        return f"{head}: `{usage.detail}()` raises TypeError: {error}."
+    return f"{head}: {usage.detail} gets the {what} object and shows {shown} instead of the value."
 
 
 def as_displayed(finding: Finding) -> Finding:
