@@ -22,8 +22,7 @@ MAX_CALLS = 20  # more call sites than this: too costly to infer them all on a k
 def arguments_for(param: Param, names: dict[str, list[Name]]) -> list[NodeOrLeaf] | None:
     """The expression passed to ``param`` at each call of its function in the module, or None.
 
-    ``names`` are the module's name leaves by name (``candidates.used_names`` of the module: parso's
-    own index is cached on the module, and did not always follow the diff parser's edits).
+    ``names`` are the module's name leaves by name (parso's index of the module).
 
     Where a call omits an argument that has a default, the default is what the call passes.
     """

@@ -422,6 +422,8 @@ class Resolver:
 
     def _names_in(self, scope: BaseNode) -> dict[str, list[Any]]:
         """The name leaves of a scope by name, walked once per analysis."""
+        if scope.type == "file_input":
+            return scope.get_used_names()  # type: ignore[attr-defined, no-any-return]  # parso's, kept per parse
         names = self._scope_names.get(id(scope))
         if names is None:
             names = self._scope_names[id(scope)] = used_names(scope)
