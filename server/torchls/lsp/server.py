@@ -224,6 +224,8 @@ class TorchlsServer(LanguageServer):
 
         def run() -> tuple[list[Finding], str | None, int]:
             analyzer, problem = self.current_analyzer(path)
+            # The environment may have been loaded during initialize: its problem is shown before the first results.
+            problem, self.preload_problem = problem or self.preload_problem, None
             restarts = analyzer.stats["environment restarts"]
             findings = analyzer.analyze(source, path, settings)
             self.freed_memory.release()  # a long session's RSS stays flat (memory.py)
