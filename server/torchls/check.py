@@ -20,7 +20,7 @@ from torchls.analysis.engine import Analyzer
 from torchls.analysis.findings import Finding
 from torchls.analysis.fixes import applicable, apply_edits, syntax_error_count
 from torchls.analysis.notebook import join_cells
-from torchls.analysis.settings import Settings, load_config_file, load_settings
+from torchls.analysis.settings import Settings, SettingsProvider
 from torchls.cache import ResultsCache
 from torchls.files import (
     FileError,
@@ -56,28 +56,6 @@ class CheckResult:
     diffs: list[str] = field(default_factory=list)
 
 
-class SettingsProvider:
-    """Settings per file: ``--config``, else the nearest ``[tool.torchls]``, under command-line flags."""
-
-    def __init__(self, overrides: dict[str, object], config: Path | None = None) -> None:
-        self.overrides = overrides
-        self.config = config
-        self._config = load_config_file(config) if config else None
-        self._cache: dict[Path, Settings] = {}
-
-    def __call__(self, path: Path) -> Settings:
-        """Settings for one file (its per-file ignores applied)."""
-        folder = path.resolve().parent
-        if folder not in self._cache:
-            base = self._config if self._config is not None else load_settings(folder)
-            self._cache[folder] = base.merged(self.overrides)
-        return self._cache[folder].for_file(path)
-
-    def excluded(self, path: Path) -> bool:
-        """True when the settings that govern ``path`` exclude it."""
-        return self(path).excluded(path)
-
-
 #: Below this many files per worker, starting workers (each loads torch's types) costs more than it saves.
 MIN_FILES_PER_JOB = 16
 
@@ -85,7 +63,7 @@ MIN_FILES_PER_JOB = 16
 def check_paths(
     analyzer: Analyzer,
     paths: list[Path],
-    settings_for: SettingsProvider,
+    provider: SettingsProvider,
     fix: bool = False,
     diff: bool = False,
     jobs: int = 1,
@@ -97,20 +75,20 @@ def check_paths(
     the result is the same, in the same order. With a ``cache``, files whose findings are known
     (the file, what it imports and the environment unchanged) are not analysed again.
     """
-    items = list(discover(paths, settings_for.excluded))
+    items = list(discover(paths, provider.excluded))
     files = [item for item in items if isinstance(item, Path)]
     results: dict[Path, CheckResult] = {}
     keys: dict[Path, str] = {}
     if cache is not None and not (fix or diff):
         for file in files:
-            key = _cache_key(cache, file, settings_for(file))
+            key = _cache_key(cache, file, provider.for_file(file))
             cached = cache.get(key) if key else None
             if cached is not None:
                 results[file] = CheckResult(findings=[FileReport(file, cached)] if cached else [])
             elif key:
                 keys[file] = key
     to_check = [file for file in files if file not in results]
-    results.update(zip(to_check, _check_files(analyzer, to_check, settings_for, fix, diff, jobs), strict=True))
+    results.update(zip(to_check, _check_files(analyzer, to_check, provider, fix, diff, jobs), strict=True))
     if cache is not None:
         for file, key in keys.items():
             if not results[file].errors:
@@ -128,13 +106,13 @@ def _cache_key(cache: ResultsCache, file: Path, settings: Settings) -> str | Non
 
 
 def _check_files(
-    analyzer: Analyzer, files: list[Path], settings_for: SettingsProvider, fix: bool, diff: bool, jobs: int
+    analyzer: Analyzer, files: list[Path], provider: SettingsProvider, fix: bool, diff: bool, jobs: int
 ) -> list[CheckResult]:
     jobs = min(jobs, len(files) // MIN_FILES_PER_JOB)
     if jobs > 1:
         context = multiprocessing.get_context("spawn")  # a clean process: no copy of our jedi state
         root = analyzer.project.path if analyzer.project else None
-        setup = (os.getpid(), analyzer.environment.executable, root, settings_for.overrides, settings_for.config)
+        setup = (os.getpid(), analyzer.environment.executable, root, provider.overrides, provider.config)
         pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=setup)
         try:
             results = list(pool.map(_check_in_worker, files, [fix] * len(files), [diff] * len(files), chunksize=4))
@@ -147,7 +125,7 @@ def _check_files(
             pool.shutdown()
             return results
         pool.shutdown()
-    return [check_file(analyzer, file, settings_for(file), fix, diff) for file in files]
+    return [check_file(analyzer, file, provider.for_file(file), fix, diff) for file in files]
 
 
 def _merged(parts: Iterable[CheckResult | FileError]) -> CheckResult:
@@ -184,8 +162,8 @@ def _start_worker(
 
 def _check_in_worker(path: Path, fix: bool, diff: bool) -> CheckResult:
     assert _worker is not None
-    analyzer, settings_for = _worker
-    return check_file(analyzer, path, settings_for(path), fix, diff)
+    analyzer, provider = _worker
+    return check_file(analyzer, path, provider.for_file(path), fix, diff)
 
 
 def check_file(analyzer: Analyzer, item: Path, settings: Settings, fix: bool, diff: bool) -> CheckResult:

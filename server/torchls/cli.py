@@ -180,9 +180,9 @@ def _serve(tcp: str | None) -> int:
 def _check(args: argparse.Namespace) -> int:
     from torchls.analysis.engine import Analyzer
     from torchls.analysis.environment import InterpreterError, find_environment
-    from torchls.analysis.settings import SettingsError
+    from torchls.analysis.settings import SettingsError, SettingsProvider
     from torchls.cache import ResultsCache
-    from torchls.check import SettingsProvider, check_paths
+    from torchls.check import check_paths
     from torchls.output import format_github, format_json, format_sarif, format_statistics, format_text
 
     logging.basicConfig(stream=sys.stderr, level=logging.ERROR, format="%(message)s")

@@ -25,7 +25,7 @@ from pygls.workspace import TextDocument
 from torchls.analysis.engine import Analyzer
 from torchls.analysis.environment import InterpreterError, find_environment
 from torchls.analysis.findings import Applicability
-from torchls.analysis.settings import Settings, SettingsError, load_settings
+from torchls.analysis.settings import Settings, SettingsProvider
 from torchls.lsp.convert import PositionConverter, fix_from_data
 
 log = logging.getLogger(__name__)
@@ -101,8 +101,6 @@ def _analyzer(python: str | None, root: Path | None) -> Analyzer:
 
 
 def _settings(path: Path | None) -> Settings:
-    try:
-        return load_settings(path.parent if path else Path.cwd())
-    except SettingsError as error:
-        log.warning("torchls: %s", error)
-        return Settings()
+    # A new provider each time: pylsp gives no event when a pyproject.toml changes.
+    provider = SettingsProvider(on_error=lambda error: log.warning("torchls: %s", error))
+    return provider.for_file(path) if path else provider.for_folder(Path.cwd())

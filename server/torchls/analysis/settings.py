@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -195,3 +196,52 @@ def load_config_file(path: Path, base: Settings | None = None) -> Settings:
         return replace(base or Settings(), root=path.parent.resolve()).merged(table)
     except SettingsError as error:
         raise SettingsError(f"{path}: [tool.torchls] {error}") from error
+
+
+class SettingsProvider:
+    """The settings that govern each file: the one way the CLI, the server and the pylsp plugin get them.
+
+    ``config`` (``--config``) if given, else the nearest ``[tool.torchls]``; ``overrides`` (command-line
+    flags, the editor's settings) on top; then the file's ``per-file-ignores``. A configuration error
+    raises :class:`SettingsError`, unless ``on_error`` takes it: then it is reported once per folder
+    and the folder gets the defaults under ``overrides`` (an editor keeps working while the user fixes
+    the file).
+    """
+
+    def __init__(
+        self,
+        overrides: dict[str, Any] | None = None,
+        config: Path | None = None,
+        on_error: Callable[[SettingsError], None] | None = None,
+    ) -> None:
+        self.overrides = dict(overrides or {})
+        self.config = config
+        self.on_error = on_error
+        self._config = load_config_file(config) if config else None
+        self._by_folder: dict[Path, Settings] = {}
+
+    def for_folder(self, folder: Path) -> Settings:
+        """Settings for the files of ``folder``, before any file's ``per-file-ignores``."""
+        folder = folder.resolve()
+        if folder not in self._by_folder:
+            try:
+                base = self._config if self._config is not None else load_settings(folder)
+                self._by_folder[folder] = base.merged(self.overrides)
+            except SettingsError as error:
+                if self.on_error is None:
+                    raise
+                self.on_error(error)
+                self._by_folder[folder] = Settings().merged(self.overrides)
+        return self._by_folder[folder]
+
+    def for_file(self, path: Path) -> Settings:
+        """Settings for one file, its ``per-file-ignores`` applied."""
+        return self.for_folder(path.parent).for_file(path)
+
+    def excluded(self, path: Path) -> bool:
+        """True when the settings that govern ``path`` exclude it."""
+        return self.for_file(path).excluded(path)
+
+    def forget(self) -> None:
+        """Read the configuration files again on next use (one changed)."""
+        self._by_folder.clear()

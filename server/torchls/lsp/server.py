@@ -36,9 +36,8 @@ from torchls.analysis.environment import InterpreterError, find_environment, tor
 from torchls.analysis.findings import Applicability, Finding, Position
 from torchls.analysis.fixes import applicable
 from torchls.analysis.notebook import JoinedCells, join_cells
-from torchls.analysis.settings import Settings, SettingsError, load_settings
+from torchls.analysis.settings import Settings, SettingsError, SettingsProvider
 from torchls.analysis.suppressions import ignore_comment_edit
-from torchls.check import SettingsProvider
 from torchls.files import FileError, discover, read_source
 from torchls.lsp.convert import PositionConverter, fix_from_data
 from torchls.lsp.hover import hover_markdown
@@ -130,7 +129,7 @@ class TorchlsServer(LanguageServer):
         self.analyzers_python: str | None = None
         self.results: dict[str, DocumentResult] = {}
         self.pending: dict[str, asyncio.Task[None]] = {}
-        self.settings_cache: dict[Path, Settings] = {}
+        self.settings = SettingsProvider(on_error=self.report_settings_error)
         self.generation = 0  # bumped when settings change: cached results become stale
         self.pull_diagnostics = False
         self.reported: set[str] = set()  # messages already shown, so each is shown once
@@ -191,17 +190,10 @@ class TorchlsServer(LanguageServer):
     # Analysis -------------------------------------------------------------------------------
 
     def settings_for(self, path: Path | None) -> Settings:
-        """``[tool.torchls]`` for the file's folder under the editor's rule settings."""
-        folder = path.parent if path is not None else self.folder_of(None)
-        if folder is None:
-            folder = Path.cwd()
-        if folder not in self.settings_cache:
-            try:
-                self.settings_cache[folder] = load_settings(folder).merged(self.options.rule_overrides)
-            except SettingsError as error:
-                self.report_once(str(error))
-                self.settings_cache[folder] = Settings()
-        return self.settings_cache[folder]
+        """The settings that govern the file (an untitled one: the first folder's)."""
+        if path is not None:
+            return self.settings.for_file(path)
+        return self.settings.for_folder(self.folder_of(None) or Path.cwd())
 
     async def analyze(self, uri: str) -> DocumentResult | None:
         """Analyse the document's current version (None if it closed or changed meanwhile)."""
@@ -335,7 +327,7 @@ class TorchlsServer(LanguageServer):
         """Settings changed: re-diagnose every open document."""
         self.edited.set()
         self.generation += 1
-        self.settings_cache.clear()
+        self.settings.forget()
         for notebook in list(self.workspace.notebook_documents.values()):
             self.schedule(notebook.uri, 0)  # pushed even in pull mode
         if self.pull_diagnostics:
@@ -381,9 +373,14 @@ class TorchlsServer(LanguageServer):
             self.reported.add(message)
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=message))
 
+    def report_settings_error(self, error: SettingsError) -> None:
+        """A configuration file is wrong: said once; its folder gets the defaults meanwhile."""
+        self.report_once(str(error))
+
     def apply_options(self, raw: Any) -> None:
         """Take new editor settings."""
         self.options = parse_options(raw)
+        self.settings = SettingsProvider(self.options.rule_overrides, on_error=self.report_settings_error)
         for problem in self.options.problems:
             self.report_once(f"torchls setting ignored: {problem}")
 
@@ -688,8 +685,7 @@ async def _workspace_reports(
     """
     files: list[Path] = []
     for folder in ls.workspace_folders():
-        provider = SettingsProvider({})
-        files += [item for item in discover([folder], provider.excluded) if isinstance(item, Path)]
+        files += [item for item in discover([folder], ls.settings.excluded) if isinstance(item, Path)]
     progress = ls.work_done_progress
     if token is not None:
         progress.begin(
