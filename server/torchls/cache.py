@@ -17,12 +17,11 @@ import os
 import tempfile
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from torchls import __version__
 from torchls.analysis.catalog import CATALOG_PATH
 from torchls.analysis.engine import Analyzer
-from torchls.analysis.findings import Applicability, Edit, Finding, Fix, Severity, Span
+from torchls.analysis.findings import Finding, finding_from_data, finding_to_data
 from torchls.analysis.settings import Settings
 
 FORMAT = "torchls-check-cache-1"
@@ -60,7 +59,7 @@ class ResultsCache:
         """The cached findings, or None."""
         try:
             raw = json.loads(self._entry(key).read_text(encoding="utf-8"))
-            return [_finding(item) for item in raw]
+            return [finding_from_data(item) for item in raw]
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -70,7 +69,7 @@ class ResultsCache:
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile("w", dir=entry.parent, delete=False, encoding="utf-8") as temporary:
-                json.dump([_json(finding) for finding in findings], temporary)
+                json.dump([finding_to_data(finding) for finding in findings], temporary)
             os.replace(temporary.name, entry)
         except OSError:
             pass
@@ -161,43 +160,3 @@ def _environment_fingerprint(analyzer: Analyzer) -> str:
         except OSError:
             parts.append(entry)
     return "\0".join(parts)
-
-
-def _json(finding: Finding) -> dict[str, Any]:
-    fix = finding.fix
-    return {
-        "code": finding.code,
-        "name": finding.name,
-        "severity": finding.severity.value,
-        "message": finding.message,
-        "span": [finding.span.start, finding.span.end],
-        "fix": None
-        if fix is None
-        else {
-            "title": fix.title,
-            "applicability": fix.applicability.value,
-            "edits": [[[edit.span.start, edit.span.end], edit.content] for edit in fix.edits],
-        },
-    }
-
-
-def _span(raw: list[list[int]]) -> Span:
-    return Span((raw[0][0], raw[0][1]), (raw[1][0], raw[1][1]))
-
-
-def _finding(raw: dict[str, Any]) -> Finding:
-    fix = raw["fix"]
-    return Finding(
-        code=raw["code"],
-        name=raw["name"],
-        severity=Severity(raw["severity"]),
-        message=raw["message"],
-        span=_span(raw["span"]),
-        fix=None
-        if fix is None
-        else Fix(
-            fix["title"],
-            Applicability(fix["applicability"]),
-            tuple(Edit(_span(span), content) for span, content in fix["edits"]),
-        ),
-    )

@@ -13,13 +13,12 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jedi
-
 from torchls import lifetime
 from torchls.analysis.engine import Analyzer
 from torchls.analysis.findings import Finding
 from torchls.analysis.fixes import applicable, apply_edits, syntax_error_count
 from torchls.analysis.notebook import join_cells
+from torchls.analysis.pool import AnalyzerPool
 from torchls.analysis.settings import Settings, SettingsProvider
 from torchls.cache import ResultsCache
 from torchls.files import (
@@ -156,8 +155,8 @@ def _start_worker(
     global _worker
     lifetime.die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the main process stops us
-    environment = jedi.create_environment(python, safe=False)
-    _worker = Analyzer(environment, project_root=project_root), SettingsProvider(overrides, config)
+    analyzer = AnalyzerPool().get(python, project_root, fallback=False).analyzer  # the process ends with it
+    _worker = analyzer, SettingsProvider(overrides, config)
 
 
 def _check_in_worker(path: Path, fix: bool, diff: bool) -> CheckResult:

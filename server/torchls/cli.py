@@ -178,23 +178,19 @@ def _serve(tcp: str | None) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from torchls.analysis.engine import Analyzer
-    from torchls.analysis.environment import InterpreterError, find_environment
+    from torchls.analysis.environment import InterpreterError
+    from torchls.analysis.pool import AnalyzerPool
     from torchls.analysis.settings import SettingsError, SettingsProvider
     from torchls.cache import ResultsCache
     from torchls.check import check_paths
     from torchls.output import format_github, format_json, format_sarif, format_statistics, format_text
 
     logging.basicConfig(stream=sys.stderr, level=logging.ERROR, format="%(message)s")
-    try:
-        environment = find_environment(args.python, Path.cwd())
-    except InterpreterError as error:
-        print(f"torchls: {error}", file=sys.stderr)
-        return EXIT_ERROR
     overrides = {"select": args.select, "ignore": args.ignore}
+    pool = AnalyzerPool()
     try:
         provider = SettingsProvider(overrides, args.config)
-        analyzer = Analyzer(environment, project_root=Path.cwd())
+        analyzer = pool.get(args.python, Path.cwd(), fallback=False).analyzer
         if analyzer.torch_note:
             print(
                 f"torchls: {analyzer.torch_note}. For full types, pass your project's interpreter with --python.",
@@ -202,9 +198,12 @@ def _check(args: argparse.Namespace) -> int:
             )
         cache = None if args.no_cache else ResultsCache(analyzer)
         result = check_paths(analyzer, args.paths, provider, args.fix, args.diff, args.jobs, cache)
-    except SettingsError as error:
+    except (InterpreterError, SettingsError) as error:
+        pool.close()
         print(f"torchls: {error}", file=sys.stderr)
         return EXIT_ERROR
+    # Not when interrupted: the process ends at once, and its helpers with it (lifetime.py).
+    pool.close()
     for message in result.errors:
         print(f"torchls: {message}", file=sys.stderr)
     if args.diff:

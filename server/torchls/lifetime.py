@@ -24,7 +24,6 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 log = logging.getLogger(__name__)
 PARENT_POLL_S = 0.5  # how often a worker looks for its parent (when the kernel cannot tell it)
@@ -85,25 +84,17 @@ def pid_alive(pid: int) -> bool:
 def tie_jedi_helpers_to_parent() -> None:
     """Start every jedi helper process through ``jedi_helper.py``, which ends it with its parent.
 
-    The one jedi internal torchls wraps for this: ``_GeneralizedPopen`` (jedi 0.20), the function with
-    which ``CompiledSubprocess`` starts ``[python, .../subprocess/__main__.py, parso_dir, version]``.
-    ``test_processes.py`` fails if jedi stops calling it that way.
+    ``test_processes.py`` fails if jedi stops starting its helper the way the bridge expects.
     """
-    from jedi.inference.compiled import subprocess as jedi_subprocess
+    from torchls.analysis import jedi_bridge
 
-    popen = jedi_subprocess._GeneralizedPopen
-    if getattr(popen, "torchls_wrapped", False):
-        return
+    def through_helper_script(args: list[str]) -> list[str]:
+        return [args[0], str(HELPER_SCRIPT), str(os.getpid()), *args[1:]]
 
-    def start_helper(args: Any, *rest: Any, **kwargs: Any) -> Any:
-        if isinstance(args, tuple | list) and len(args) >= 2 and args[1] == jedi_subprocess._MAIN_PATH:
-            args = (args[0], str(HELPER_SCRIPT), str(os.getpid()), *args[1:])
-        else:  # not the call this wrapper knows: start it unchanged rather than break jedi
-            log.warning("torchls: jedi starts its helper in an unknown way; it may outlive torchls")
-        return popen(args, *rest, **kwargs)
+    def unknown() -> None:
+        log.warning("torchls: jedi starts its helper in an unknown way; it may outlive torchls")
 
-    start_helper.torchls_wrapped = True  # type: ignore[attr-defined]
-    jedi_subprocess._GeneralizedPopen = start_helper
+    jedi_bridge.start_helpers_through(through_helper_script, unknown)
 
 
 def _is_parent(parent_pid: int) -> bool:

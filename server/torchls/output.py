@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from torchls import __version__
-from torchls.analysis.findings import Applicability, Finding, Position, Severity
+from torchls.analysis.findings import Applicability, Finding, Position, Severity, fix_to_data
 from torchls.analysis.rules import RULES
 from torchls.check import FileReport
 
@@ -44,20 +44,16 @@ def finding_to_json(report: FileReport, finding: Finding) -> dict[str, Any]:
         "message": finding.message,
         "fix": None
         if fix is None
-        else {
-            "title": fix.title,
-            "applicability": fix.applicability.value,
-            "edits": [
-                {
-                    "line": edit.span.start[0],
-                    "column": _column(edit.span.start),
-                    "end_line": edit.span.end[0],
-                    "end_column": _column(edit.span.end),
-                    "content": edit.content,
-                }
-                for edit in fix.edits
-            ],
-        },
+        else fix_to_data(
+            fix,
+            lambda edit: {
+                "line": edit.span.start[0],
+                "column": _column(edit.span.start),
+                "end_line": edit.span.end[0],
+                "end_column": _column(edit.span.end),
+                "content": edit.content,
+            },
+        ),
     }
 
 

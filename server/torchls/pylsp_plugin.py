@@ -23,17 +23,17 @@ from lsprotocol.converters import get_converter
 from pygls.workspace import TextDocument
 
 from torchls.analysis.engine import Analyzer
-from torchls.analysis.environment import InterpreterError, find_environment
 from torchls.analysis.findings import Applicability
+from torchls.analysis.pool import AnalyzerPool
 from torchls.analysis.settings import Settings, SettingsProvider
-from torchls.lsp.convert import PositionConverter, fix_from_data
+from torchls.lsp.convert import PositionConverter, diagnostic_fix
 
 log = logging.getLogger(__name__)
 hookimpl = pluggy.HookimplMarker("pylsp")  # what pylsp.hookimpl is
 _converter = get_converter()
 # pylsp lints on a timer thread and answers code actions on its main thread; jedi is not thread-safe.
 _lock = threading.Lock()
-_analyzers: dict[tuple[str | None, str | None], Analyzer] = {}
+_pool = AnalyzerPool()  # pylsp runs one plugin instance per process
 
 
 @hookimpl
@@ -63,7 +63,7 @@ def pylsp_code_actions(
     for diagnostic in context.get("diagnostics", []):
         if diagnostic.get("source") != "torchls":
             continue
-        fix = fix_from_data(diagnostic.get("data"))
+        fix = diagnostic_fix(diagnostic.get("data"))
         if fix is None or fix[1] == Applicability.DISPLAY_ONLY:
             continue
         title, applicability, edits, _ = fix
@@ -89,15 +89,11 @@ def _analyze(config: Any, workspace: Any, document: Any) -> list[Any]:
 
 
 def _analyzer(python: str | None, root: Path | None) -> Analyzer:
-    key = (python, str(root) if root else None)
-    if key not in _analyzers:
-        try:
-            environment = find_environment(python, root)
-        except InterpreterError:
-            log.warning("torchls: %s is not usable; analysing the default environment", python)
-            environment = find_environment(None, root)
-        _analyzers[key] = Analyzer(environment, project_root=root)
-    return _analyzers[key]
+    new = not _pool.has(python, root)
+    pooled = _pool.get(python, root)
+    if new and pooled.fallback_reason:
+        log.warning("torchls: %s", pooled.fallback_reason)
+    return pooled.analyzer
 
 
 def _settings(path: Path | None) -> Settings:

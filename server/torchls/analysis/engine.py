@@ -11,7 +11,6 @@ import gc
 import logging
 import os
 import re
-import threading
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
@@ -22,11 +21,9 @@ from typing import Any, TypeVar
 
 import jedi
 from jedi.api.environment import Environment
-from jedi.api.exceptions import InternalError
-from jedi.inference import imports as jedi_imports
-from parso.cache import parser_cache
 from parso.python.tree import Name
 
+from torchls.analysis import jedi_bridge
 from torchls.analysis.candidates import (
     GRAD_MODE_NAMES,
     GradModeUse,
@@ -45,6 +42,7 @@ from torchls.analysis.incremental import Layout, Unit, layout, relocation, units
 from torchls.analysis.resolve import Resolver, TorchObject
 from torchls.analysis.rules import missing_call, not_callable
 from torchls.analysis.settings import Settings
+from torchls.analysis.supervision import Supervisor
 from torchls.analysis.suppressions import is_suppressed
 from torchls.analysis.usage import GRAD_CLIPPERS, Usage, UsageKind, classify
 
@@ -74,35 +72,13 @@ TIME_BUDGET_S = float(os.environ.get("TORCHLS_TIME_BUDGET", "20"))  # per analys
 # Reused findings rest on the files a unit imports staying as they were; files changed outside the
 # editor are not announced, so the whole file is analysed again at least this often while editing.
 FULL_ANALYSIS_EVERY_S = 30.0
-# jedi's helper process grows by about a kilobyte per analysis (its memory is its own, out of our
-# reach): a fresh one is started after this many analyses, a second's pause every few hours of typing.
-ENVIRONMENT_PROCESS_ANALYSES = 5000
-# One receiver taking longer means jedi's environment process hangs: it is killed, and restarted.
-HANG_TIMEOUT_S = float(os.environ.get("TORCHLS_HANG_TIMEOUT", "60"))
-
 # jedi guesses an unannotated (or `Any`) parameter's type from the call sites it finds. One caller
 # passing a Tensor where others pass PIL images made `pic.size[1]` look like a bug in torchvision:
 # a guess is not evidence, so torchls trusts annotations, defaults and assignments only.
 jedi.settings.dynamic_params = False
 jedi.settings.dynamic_params_for_other_modules = False
 
-_load_builtin_module = jedi_imports._load_builtin_module
-
-
-def _load_compiled_module_unless_torch(inference_state: Any, import_names: Any, sys_path: Any) -> Any:
-    """Load compiled modules as jedi does, except torch's: those are read from torch's own stubs.
-
-    To inspect ``torch._C`` jedi imports it in its helper process, which imports all of torch: 209 MB
-    of the helper's 229 MB, a second and a half, and torch's ``__init__`` run for an analysis. torch
-    ships a ``.pyi`` stub for each compiled module, and jedi uses a stub alone when the import gives
-    nothing: the same types (every golden fixture is unchanged), without importing torch.
-    """
-    if import_names and import_names[0] == "torch":
-        return None
-    return _load_builtin_module(inference_state, import_names, sys_path)
-
-
-jedi_imports._load_builtin_module = _load_compiled_module_unless_torch
+jedi_bridge.load_compiled_modules_from_stubs("torch")  # torch's compiled modules: read, never imported
 
 
 @dataclass(frozen=True)
@@ -140,6 +116,7 @@ class Analyzer:
 
     def __init__(self, environment: Environment, project_root: Path | None = None, catalog: Catalog | None = None):
         self.environment = environment
+        self.supervisor = Supervisor(environment)  # its helper process: hang kill, renewal, crash retry
         self.catalog = catalog or load_catalog()
         # Without torch in the environment, jedi is given torch's public types from the catalog.
         self.torch_found = torch_location(environment) is not None
@@ -155,7 +132,6 @@ class Analyzer:
         # How many candidates were resolved, and to what (for benchmarks and statistics).
         self.stats: Counter[str] = Counter()
         self.time_budget_s = TIME_BUDGET_S
-        self._environment_crashed = False
         self._imports_torch = False  # of the file under analysis
         self._projects: dict[Path, jedi.Project] = {}  # for files outside the project
         self._function_names = frozenset(name.rsplit(".", 1)[-1] for name in self.catalog.functions)
@@ -164,9 +140,6 @@ class Analyzer:
         self._method_names = frozenset(
             name for info in set(self.catalog.classes.values()) for name, m in info.own.items() if m.is_method
         )
-        self._analyses = 0
-        self._candidate_started: float | None = None
-        threading.Thread(target=self._watch_for_hangs, name="torchls-watchdog", daemon=True).start()
 
     @property
     def torch_note(self) -> str | None:
@@ -178,21 +151,10 @@ class Analyzer:
     def analyze(self, source: str, path: Path | None = None, settings: Settings | None = None) -> list[Finding]:
         """Every finding in ``source`` that ``settings`` enable and no comment suppresses.
 
-        If jedi's environment process crashes (or hangs and is killed) meanwhile, jedi starts a new
-        one for a new Script: the analysis runs once more, so results stay complete.
+        If jedi's environment process crashes (or hangs and is killed) meanwhile, the analysis runs
+        once more with a new one, so results stay complete (supervision.py).
         """
-        self._analyses += 1
-        if self._analyses % ENVIRONMENT_PROCESS_ANALYSES == 0:
-            self._renew_environment_process()
-        self._environment_crashed = False
-        findings = self._analyze(source, path, settings or Settings())
-        if self._environment_crashed:
-            self.stats["environment restarts"] += 1
-            log.warning("torchls: jedi's environment process died; restarted, analysing %s again", path)
-            self._scripts.clear()
-            self._environment_crashed = False
-            findings = self._analyze(source, path, settings or Settings())
-        return findings
+        return self.supervisor.run(lambda: self._analyze(source, path, settings or Settings()), self._scripts.clear)
 
     def _analyze(self, source: str, path: Path | None, settings: Settings) -> list[Finding]:
         global _LIBRARIES_FROZEN
@@ -211,7 +173,7 @@ class Analyzer:
         _keep_parse_trees_alive()
         script = self._script(source, path)
         resolver = Resolver(script, self.catalog)
-        module = script._module_node
+        module = jedi_bridge.module_node(script)
         self._imports_torch = IMPORTS_TORCH.search(source) is not None
         current = layout(module, source, previous.layout if previous is not None else None)
         findings: list[Finding] = []
@@ -257,7 +219,7 @@ class Analyzer:
                 finding = self._guarded(self._check_grad_mode, use, resolver, settings)
                 if finding is not None:
                     findings.append(finding)
-        if complete and not self._environment_crashed:
+        if complete and not self.supervisor.crashed:
             by_unit: dict[int | None, list[Finding]] = {}
             for finding in findings:
                 by_unit.setdefault(current.unit_at(finding.span.start), []).append(finding)
@@ -281,12 +243,12 @@ class Analyzer:
     def describe(self, source: str, path: Path | None, position: tuple[int, int]) -> MemberInfo | None:
         """The catalogued torch member at ``position`` (1-based line, code-point column), if any."""
         script = self._script(source, path)
-        leaf = _name_at(script._module_node, position)
+        leaf = _name_at(jedi_bridge.module_node(script), position)
         if leaf is None:
             return None
         resolver = Resolver(script, self.catalog)
         if leaf.value in GRAD_MODE_NAMES:
-            for use in grad_mode_uses(script._module_node.get_used_names()):
+            for use in grad_mode_uses(jedi_bridge.module_node(script).get_used_names()):
                 if use.name is leaf:
                     grad_class = self._grad_mode_class(use, resolver)
                     if grad_class:
@@ -303,6 +265,12 @@ class Analyzer:
             return None
         return MemberInfo(Span(leaf.start_pos, leaf.end_pos), access.text, member=member, receiver=objects[0])
 
+    def close(self) -> None:
+        """Stop this analyzer's watchdog and jedi helper process and drop its jedi state: it is not used again."""
+        self.supervisor.close()
+        self._scripts.clear()
+        self._previous.clear()
+
     def forget_findings(self) -> None:
         """Analyse every file afresh next time: a file they import changed, and what was kept rests on it."""
         self._previous.clear()
@@ -312,7 +280,7 @@ class Analyzer:
         """Drop what was kept for one file (the CLI is done with it; imported modules stay cached)."""
         self._scripts.pop(path, None)
         self._previous.pop(path, None)
-        for trees in parser_cache.values():
+        for trees in jedi_bridge.parse_trees():
             trees.pop(path, None)
             trees.pop(str(path), None)
 
@@ -352,42 +320,14 @@ class Analyzer:
         settings: Settings,
     ) -> Finding | None:
         """Run one check; an error in jedi or in a rule (RecursionError too) skips the candidate, never the file."""
-        if self._environment_crashed:
+        if self.supervisor.crashed:
             return None  # the analysis will run again with a new process
-        self._candidate_started = time.monotonic()
         try:
-            return check(candidate, resolver, settings)
-        except InternalError:
-            self._environment_crashed = True
-            return None
+            with self.supervisor.candidate():
+                return check(candidate, resolver, settings)
         except Exception:
             log.warning("torchls: skipped %s at %s", candidate.text, candidate_position(candidate), exc_info=True)
-            return None
-        finally:
-            self._candidate_started = None
-
-    def _renew_environment_process(self) -> None:
-        """Stop jedi's helper process; jedi starts a new one for the next Script."""
-        subprocess = getattr(self.environment, "_subprocess", None)
-        if subprocess is not None and not subprocess.is_crashed:
-            subprocess._kill()
-        self._scripts.clear()  # their inference states belong to the old process
-        self.stats["environment renewals"] += 1
-
-    def _watch_for_hangs(self) -> None:
-        """Kill jedi's environment process when one receiver takes longer than ``HANG_TIMEOUT_S``."""
-        while True:
-            time.sleep(min(1.0, HANG_TIMEOUT_S / 4))
-            started = self._candidate_started
-            if started is not None and time.monotonic() - started > HANG_TIMEOUT_S:
-                log.warning("torchls: jedi's environment process hangs; killing it")
-                self._candidate_started = None
-                subprocess = getattr(self.environment, "_subprocess", None)
-                if subprocess is not None and not subprocess.is_crashed:
-                    try:
-                        subprocess._get_process().kill()
-                    except Exception:
-                        log.exception("torchls: could not kill jedi's environment process")
+        return None
 
     def _check_access(self, access: MemberAccess, resolver: Resolver, settings: Settings) -> Finding | None:
         if access.call_trailer is not None:
@@ -620,7 +560,7 @@ def _keep_parse_trees_alive() -> None:
     under way, were dropped and jedi failed on them (KeyError) in long runs such as transformers.
     """
     now = time.time()
-    for trees in parser_cache.values():
+    for trees in jedi_bridge.parse_trees():
         for tree in trees.values():
             tree.last_used = now
 

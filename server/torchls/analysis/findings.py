@@ -7,10 +7,13 @@ turn them into other units.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import Enum
+from typing import Any, TypeVar
 
 Position = tuple[int, int]
+E = TypeVar("E")
 
 
 class Severity(str, Enum):
@@ -83,3 +86,48 @@ class Finding:
         if fix is not None:
             fix = replace(fix, edits=tuple(replace(edit, span=edit.span.moved(lines)) for edit in fix.edits))
         return replace(self, span=self.span.moved(lines), fix=fix)
+
+
+# A fix as plain data: the one shape of the CLI's JSON, the results cache and an LSP diagnostic's
+# ``data``. Each writes an edit in its own units (1-based columns, code points, LSP text edits).
+
+
+def fix_to_data(fix: Fix, edit_to_data: Callable[[Edit], Any]) -> dict[str, Any]:
+    """``fix`` as plain data, each edit written by ``edit_to_data``."""
+    return {
+        "title": fix.title,
+        "applicability": fix.applicability.value,
+        "edits": [edit_to_data(edit) for edit in fix.edits],
+    }
+
+
+def fix_from_data(data: dict[str, Any], edit_from_data: Callable[[Any], E]) -> tuple[str, Applicability, list[E]]:
+    """Title, applicability and edits of a fix written by :func:`fix_to_data` (KeyError, ValueError if not one)."""
+    return str(data["title"]), Applicability(data["applicability"]), [edit_from_data(e) for e in data["edits"]]
+
+
+def finding_to_data(finding: Finding) -> dict[str, Any]:
+    """``finding`` as plain data, positions as parso counts them (read back by :func:`finding_from_data`)."""
+    return {
+        "code": finding.code,
+        "name": finding.name,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "span": [finding.span.start, finding.span.end],
+        "fix": None
+        if finding.fix is None
+        else fix_to_data(finding.fix, lambda e: [[e.span.start, e.span.end], e.content]),
+    }
+
+
+def finding_from_data(data: dict[str, Any]) -> Finding:
+    """The finding :func:`finding_to_data` wrote."""
+
+    def span(raw: list[list[int]]) -> Span:
+        return Span((raw[0][0], raw[0][1]), (raw[1][0], raw[1][1]))
+
+    fix = None
+    if data["fix"] is not None:
+        title, applicability, edits = fix_from_data(data["fix"], lambda raw: Edit(span(raw[0]), raw[1]))
+        fix = Fix(title, applicability, tuple(edits))
+    return Finding(data["code"], data["name"], Severity(data["severity"]), data["message"], span(data["span"]), fix)

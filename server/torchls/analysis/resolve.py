@@ -8,7 +8,7 @@ trailer by trailer: torch objects are stepped through with the catalog (a method
 what the catalog says it returns; calling a Module gives what its ``forward`` returns), and
 everything else is left to jedi. Names jedi cannot infer are followed to their assignments.
 
-This module uses jedi internals (contexts, values, ``infer_trailer``): jedi is pinned to 0.20.x.
+This module uses jedi internals (contexts, values, ``infer_trailer``), all through jedi_bridge.py.
 """
 
 from __future__ import annotations
@@ -18,15 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import jedi
-from jedi.inference.base_value import ValueSet
-from jedi.inference.context import CompForContext
-from jedi.inference.syntax_tree import infer_trailer
 from parso.tree import BaseNode, NodeOrLeaf
 
+from torchls.analysis import jedi_bridge
 from torchls.analysis.callsites import arguments_for
 from torchls.analysis.candidates import code_of, used_names
 from torchls.analysis.catalog import ROOT_TITLES, Catalog, Member
 from torchls.analysis.evidence import Evidence, judge, receiver_uses
+from torchls.analysis.jedi_bridge import CompForContext, ValueSet, infer_trailer
 
 _COMP_FOR = ("comp_for", "sync_comp_for")
 # Operations whose result is a tensor when an operand is one: comparisons, arithmetic, bitwise, unary.
@@ -128,8 +127,8 @@ class Resolver:
     """Resolves receivers in one jedi Script. Not thread-safe (nor is jedi)."""
 
     def __init__(self, script: jedi.Script, catalog: Catalog) -> None:
-        self._module_context = script._get_module_context()
-        self._inference_state = script._inference_state
+        self._module_context = jedi_bridge.module_context(script)
+        self._inference_state = jedi_bridge.inference_state(script)
         self._catalog = catalog
         self._overrides: dict[int, dict[str, str]] = {}
         self._scope_names: dict[int, dict[str, list[Any]]] = {}  # used names per scope, for evidence
@@ -297,15 +296,8 @@ class Resolver:
         return self._module_context.create_context(node)
 
     def _fresh_budget(self) -> None:
-        """Give each receiver jedi's full inference budget.
-
-        jedi limits how often one function is executed per inference state (6 times) and how often
-        names are inferred in one context (300 times, for the whole state): without a reset, the
-        seventh `net = make_model()` in a file, or every annotation after the first few hundred in
-        a big module, would silently stay unresolved.
-        """
-        self._inference_state.reset_recursion_limitations()
-        self._inference_state.inferred_element_counts = {}
+        """Give each receiver jedi's full inference budget (see jedi_bridge.fresh_inference_budget)."""
+        jedi_bridge.fresh_inference_budget(self._inference_state)
 
     # Walking an expression ----------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from parso.utils import split_lines
 from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 
-from torchls.analysis.findings import Applicability, Edit, Finding, Position, Severity, Span
+from torchls.analysis.findings import Applicability, Edit, Finding, Position, Severity, Span, fix_from_data, fix_to_data
 from torchls.analysis.rules import RULES
 
 SEVERITIES = {
@@ -65,12 +65,8 @@ class PositionConverter:
         rule = RULES[finding.code]
         data: dict[str, Any] | None = None
         if finding.fix is not None:
-            data = {
-                "version": version,
-                "title": finding.fix.title,
-                "applicability": finding.fix.applicability.value,
-                "edits": [_converter.unstructure(edit) for edit in self.to_text_edits(finding.fix.edits)],
-            }
+            lsp_edit = lambda edit: _converter.unstructure(self.to_text_edits([edit])[0])  # noqa: E731
+            data = {"version": version, **fix_to_data(finding.fix, lsp_edit)}
         return types.Diagnostic(
             range=self.to_lsp_range(finding.span),
             message=finding.message,
@@ -82,12 +78,12 @@ class PositionConverter:
         )
 
 
-def fix_from_data(data: Any) -> tuple[str, Applicability, list[types.TextEdit], int | None] | None:
+def diagnostic_fix(data: Any) -> tuple[str, Applicability, list[types.TextEdit], int | None] | None:
     """The fix a diagnostic carries in ``data`` (title, applicability, edits, document version)."""
     if not isinstance(data, dict) or "edits" not in data:
         return None
     try:
-        edits = [_converter.structure(edit, types.TextEdit) for edit in data["edits"]]
-        return str(data["title"]), Applicability(data["applicability"]), edits, data.get("version")
+        title, applicability, edits = fix_from_data(data, lambda edit: _converter.structure(edit, types.TextEdit))
+        return title, applicability, edits, data.get("version")
     except (KeyError, ValueError, TypeError, AttributeError):
         return None

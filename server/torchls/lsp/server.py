@@ -32,14 +32,15 @@ from pygls.workspace import TextDocument
 from torchls import __version__, lifetime
 from torchls.analysis.catalog import load_catalog
 from torchls.analysis.engine import Analyzer, MemberInfo
-from torchls.analysis.environment import InterpreterError, find_environment, torch_location, torch_version
+from torchls.analysis.environment import torch_location, torch_version
 from torchls.analysis.findings import Applicability, Finding, Position
 from torchls.analysis.fixes import applicable
 from torchls.analysis.notebook import JoinedCells, join_cells
+from torchls.analysis.pool import AnalyzerPool
 from torchls.analysis.settings import Settings, SettingsError, SettingsProvider
 from torchls.analysis.suppressions import ignore_comment_edit
 from torchls.files import FileError, discover, read_source
-from torchls.lsp.convert import PositionConverter, fix_from_data
+from torchls.lsp.convert import PositionConverter, diagnostic_fix
 from torchls.lsp.hover import hover_markdown
 from torchls.lsp.options import ServerOptions, parse_options
 from torchls.memory import FreedMemory
@@ -123,10 +124,9 @@ class TorchlsServer(LanguageServer):
         self.catalog = load_catalog()
         self.jedi_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="torchls-jedi")
         self.freed_memory = FreedMemory()
-        # One analyzer per workspace folder (None: files outside every folder): each folder has its
-        # own environment (its .venv) and import root. Built for ``analyzers_python``.
-        self.analyzers: dict[Path | None, Analyzer] = {}
-        self.analyzers_python: str | None = None
+        # One analyzer per workspace folder (None: files outside every folder), for ``options.python``.
+        self.analyzers = AnalyzerPool(self.catalog, on_restart=self.environment_restarted)
+        self.event_loop: asyncio.AbstractEventLoop | None = None
         self.results: dict[str, DocumentResult] = {}
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.settings = SettingsProvider(on_error=self.report_settings_error)
@@ -140,7 +140,8 @@ class TorchlsServer(LanguageServer):
 
     async def on_jedi_thread(self, function: Callable[..., T], *args: Any) -> T:
         """Run ``function`` on the one thread that uses jedi."""
-        return await asyncio.get_running_loop().run_in_executor(self.jedi_thread, function, *args)
+        self.event_loop = asyncio.get_running_loop()  # the jedi thread's callbacks are sent from it
+        return await self.event_loop.run_in_executor(self.jedi_thread, function, *args)
 
     def is_open(self, uri: str) -> bool:
         """Whether the editor has the document open (pygls keys documents by the unquoted URI)."""
@@ -163,29 +164,29 @@ class TorchlsServer(LanguageServer):
 
     def needs_new_analyzer(self, folder: Path | None) -> bool:
         """Whether the next analysis in ``folder`` starts a new jedi environment (slow: torch is indexed)."""
-        return folder not in self.analyzers or self.analyzers_python != self.options.python
+        return not self.analyzers.has(self.options.python, folder)
 
     def current_analyzer(self, path: Path | None = None) -> tuple[Analyzer, str | None]:
-        """The analyzer for ``path``'s folder (jedi thread); a problem message if it fell back."""
+        """The analyzer for ``path``'s folder (jedi thread); when it is new, a problem message if it fell back."""
         folder = self.folder_of(path)
-        if self.analyzers_python != self.options.python:
-            self.analyzers.clear()
-            self.analyzers_python = self.options.python
-        if folder in self.analyzers:
-            return self.analyzers[folder], None
-        problem = None
-        try:
-            environment = find_environment(self.options.python, folder)
-        except InterpreterError as error:
-            environment = find_environment(None, folder)
-            problem = f"torchls: {error}; analysing with {environment.executable} instead."
-        analyzer = self.analyzers[folder] = Analyzer(environment, project_root=folder, catalog=self.catalog)
-        if analyzer.torch_note:
-            problem = (problem or "") + (
-                f" torchls: {analyzer.torch_note}. For full types, set torchls's `python` setting to your"
+        new = self.needs_new_analyzer(folder)
+        pooled = self.analyzers.get(self.options.python, folder)
+        if not new:
+            return pooled.analyzer, None
+        problem = f"torchls: {pooled.fallback_reason}." if pooled.fallback_reason else ""
+        if pooled.analyzer.torch_note:
+            problem += (
+                f" torchls: {pooled.analyzer.torch_note}. For full types, set torchls's `python` setting to your"
                 " project's interpreter."
             )
-        return analyzer, problem.strip() if problem else None
+        return pooled.analyzer, problem.strip() or None
+
+    def environment_restarted(self, analyzer: Analyzer) -> None:
+        """Jedi's helper process died or hung during an analysis, which ran again (called on the jedi thread)."""
+        message = f"torchls: jedi's environment process for {analyzer.environment.executable} died and was restarted"
+        params = types.LogMessageParams(type=types.MessageType.Log, message=message)
+        assert self.event_loop is not None  # analyses run through on_jedi_thread
+        self.event_loop.call_soon_threadsafe(self.window_log_message, params)
 
     # Analysis -------------------------------------------------------------------------------
 
@@ -214,24 +215,17 @@ class TorchlsServer(LanguageServer):
     async def run_analysis(self, source: str, path: Path | None, settings: Settings) -> list[Finding]:
         """Analyse ``source`` on the jedi thread; report an environment problem or restart."""
 
-        def run() -> tuple[list[Finding], str | None, int]:
+        def run() -> tuple[list[Finding], str | None]:
             analyzer, problem = self.current_analyzer(path)
             # The environment may have been loaded during initialize: its problem is shown before the first results.
             problem, self.preload_problem = problem or self.preload_problem, None
-            restarts = analyzer.stats["environment restarts"]
             findings = analyzer.analyze(source, path, settings)
             self.freed_memory.release()  # a long session's RSS stays flat (memory.py)
-            return findings, problem, analyzer.stats["environment restarts"] - restarts
+            return findings, problem
 
-        findings, problem, restarts = await self.on_jedi_thread(run)
+        findings, problem = await self.on_jedi_thread(run)
         if problem:
             self.report_once(problem)
-        if restarts:
-            self.window_log_message(
-                types.LogMessageParams(
-                    type=types.MessageType.Log, message="torchls: jedi's environment process died and was restarted"
-                )
-            )
         return findings
 
     def notebook_cells(self, notebook: types.NotebookDocument) -> tuple[JoinedCells, dict[str, int]]:
@@ -355,7 +349,7 @@ class TorchlsServer(LanguageServer):
         ]
         if not dependents:
             return
-        for analyzer in list(self.analyzers.values()):
+        for analyzer in self.analyzers.analyzers():
             self.jedi_thread.submit(analyzer.forget_findings)
         self.generation += 1
         if self.pull_diagnostics:
@@ -670,7 +664,7 @@ def _fix_for(
     for finding in findings:
         if finding.code == diagnostic.code and finding.fix and converter.to_lsp_range(finding.span) == diagnostic.range:
             return finding.fix.title, finding.fix.applicability, converter.to_text_edits(finding.fix.edits)
-    carried = fix_from_data(diagnostic.data)
+    carried = diagnostic_fix(diagnostic.data)
     if carried is not None and carried[3] in (None, version):
         return carried[0], carried[1], carried[2]
     return None

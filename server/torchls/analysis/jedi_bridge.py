@@ -1,0 +1,150 @@
+"""Every jedi and parso internal torchls relies on, in one place, each with the reason it is needed.
+
+jedi's public API answers "what is this name" for an editor; torchls also steps through receiver
+expressions itself, manages jedi's helper process and keeps parse trees alive, which needs jedi's
+internals. jedi is pinned to 0.20.x and parso to 0.8.x; ``tests/test_jedi_bridge.py`` checks that each
+internal below exists with the shape used here, so an upgrade fails loudly there instead of
+silently losing findings or a helper process.
+
+Inferred values are used through their duck-typed methods (:data:`INSTANCE_METHODS`,
+:data:`CLASS_METHODS`), which the contract test checks on real values too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import jedi
+from jedi.api.environment import Environment
+from jedi.inference import imports as jedi_imports
+from jedi.inference.base_value import ValueSet  # a set of values, as inference steps take and give them
+from jedi.inference.compiled import subprocess as jedi_subprocess
+from jedi.inference.context import CompForContext  # a comprehension's scope, for names bound in it
+from jedi.inference.syntax_tree import infer_trailer  # one `.name` / `(...)` / `[...]` step of a chain
+from parso.cache import parser_cache
+from parso.python.tree import Module
+
+__all__ = [
+    "CompForContext",
+    "CLASS_METHODS",
+    "INSTANCE_METHODS",
+    "ValueSet",
+    "environment_process",
+    "fresh_inference_budget",
+    "inference_state",
+    "infer_trailer",
+    "kill_environment_process",
+    "load_compiled_modules_from_stubs",
+    "module_context",
+    "module_node",
+    "parse_trees",
+    "start_helpers_through",
+    "stop_environment_process",
+]
+
+# What torchls calls on inferred values: instances, and their classes.
+INSTANCE_METHODS = ("py__class__", "py__getattribute__", "is_instance")
+CLASS_METHODS = ("py__mro__", "py__name__", "is_class", "py__getattribute__")
+
+
+def module_node(script: jedi.Script) -> Module:
+    """The parse tree jedi made for the script: candidates are found in it, so the file is parsed once."""
+    return script._module_node  # type: ignore[no-any-return]
+
+
+def module_context(script: jedi.Script) -> Any:
+    """The script's module context: nodes are inferred in contexts created from it."""
+    return script._get_module_context()
+
+
+def inference_state(script: jedi.Script) -> Any:
+    """The script's inference state: its limits are reset per receiver."""
+    return script._inference_state
+
+
+def fresh_inference_budget(state: Any) -> None:
+    """Reset jedi's per-state inference limits.
+
+    jedi limits how often one function is executed per inference state (6 times) and how often
+    names are inferred in one context (300 times, for the whole state): without a reset, the
+    seventh `net = make_model()` in a file, or every annotation after the first few hundred in
+    a big module, would silently stay unresolved.
+    """
+    state.reset_recursion_limitations()
+    state.inferred_element_counts = {}
+
+
+def environment_process(environment: Environment) -> Any | None:
+    """Jedi's helper process for ``environment`` (a ``CompiledSubprocess``), None before its first use."""
+    if not isinstance(environment, Environment):  # jedi's in-process environment has no helper
+        return None
+    return environment._subprocess
+
+
+def stop_environment_process(environment: Environment) -> None:
+    """End the helper process; jedi starts a new one for the next Script."""
+    process = environment_process(environment)
+    if process is None or process.is_crashed:
+        return
+    helper = process._get_process()
+    helper.kill()
+    helper.wait()
+    # jedi's cleanup closes the helper's stderr: its reader thread must have seen the end of it
+    # first, or it dies with a traceback on our stderr.
+    process._stderr_thread.join(timeout=5)
+    process._kill()
+
+
+def kill_environment_process(environment: Environment) -> None:
+    """Kill a hung helper process: jedi's pending request fails with ``InternalError``."""
+    process = environment_process(environment)
+    if process is not None and not process.is_crashed:
+        process._get_process().kill()
+
+
+def load_compiled_modules_from_stubs(package: str) -> None:
+    """Make jedi read ``package``'s compiled modules from their ``.pyi`` stubs instead of importing them.
+
+    To inspect ``torch._C`` jedi imports it in its helper process, which imports all of torch: 209 MB
+    of the helper's 229 MB, a second and a half, and torch's ``__init__`` run for an analysis. torch
+    ships a ``.pyi`` stub for each compiled module, and jedi uses a stub alone when the import gives
+    nothing: the same types (every golden fixture is unchanged), without importing torch.
+    """
+    load = jedi_imports._load_builtin_module
+    if getattr(load, "torchls_package", None) == package:
+        return
+
+    def load_unless_package(inference_state: Any, import_names: Any, sys_path: Any) -> Any:
+        if import_names and import_names[0] == package:
+            return None
+        return load(inference_state, import_names, sys_path)
+
+    load_unless_package.torchls_package = package  # type: ignore[attr-defined]
+    jedi_imports._load_builtin_module = load_unless_package
+
+
+def start_helpers_through(rewrite: Callable[[list[str]], list[str]], unknown: Callable[[], None]) -> None:
+    """Start every jedi helper process with the command ``rewrite`` makes of jedi's own.
+
+    jedi's ``CompiledSubprocess`` starts ``[python, .../subprocess/__main__.py, parso_dir, version]``
+    through ``_GeneralizedPopen``; a call of another shape is started unchanged, after ``unknown()``.
+    """
+    popen = jedi_subprocess._GeneralizedPopen
+    if getattr(popen, "torchls_wrapped", False):
+        return
+
+    def start_helper(args: Any, *rest: Any, **kwargs: Any) -> Any:
+        if isinstance(args, tuple | list) and len(args) >= 2 and args[1] == jedi_subprocess._MAIN_PATH:
+            args = rewrite(list(args))
+        else:  # not the call this wrapper knows: start it unchanged rather than break jedi
+            unknown()
+        return popen(args, *rest, **kwargs)
+
+    start_helper.torchls_wrapped = True  # type: ignore[attr-defined]
+    jedi_subprocess._GeneralizedPopen = start_helper
+
+
+def parse_trees() -> Iterator[dict[Any, Any]]:
+    """Parso's in-memory parse trees, one mapping (path -> cached tree) per grammar."""
+    return iter(parser_cache.values())

@@ -1,0 +1,78 @@
+"""The contract with jedi and parso internals: each one torchls uses exists with the shape it expects.
+
+A jedi or parso upgrade that renames or reshapes one fails here, by name, instead of silently
+losing findings, the helper-process renewal or the hang kill.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import jedi
+from jedi.inference import imports as jedi_imports
+from jedi.inference.compiled import subprocess as jedi_subprocess
+from parso.python.tree import Module
+
+from torchls.analysis import jedi_bridge
+from torchls.analysis.environment import find_environment
+
+SOURCE = "import torch\nmodel = torch.nn.Linear(2, 2)\nmodel\n"
+
+
+def script() -> jedi.Script:
+    return jedi.Script(SOURCE, path=Path("contract.py"), environment=find_environment())
+
+
+def test_script_internals() -> None:
+    used = script()
+    assert isinstance(jedi_bridge.module_node(used), Module)
+    context = jedi_bridge.module_context(used)
+    assert callable(context.create_context)
+    state = jedi_bridge.inference_state(used)
+    assert isinstance(state.inferred_element_counts, dict)
+    jedi_bridge.fresh_inference_budget(state)
+    assert state.inferred_element_counts == {}
+
+
+def test_inference_steps_and_values() -> None:
+    used = script()
+    context = jedi_bridge.module_context(used)
+    assert list(inspect.signature(jedi_bridge.infer_trailer).parameters) == ["context", "atom_values", "trailer"]
+    assert list(inspect.signature(jedi_bridge.CompForContext).parameters) == ["parent_context", "comp_for"]
+    module = jedi_bridge.module_node(used)
+    model = module.get_leaf_for_position((3, 1))  # `model` on the last line
+    values = jedi_bridge.ValueSet(context.create_context(model).infer_node(model))
+    (value,) = values
+    for method in jedi_bridge.INSTANCE_METHODS:
+        assert callable(getattr(value, method)), method
+    for method in jedi_bridge.CLASS_METHODS:
+        assert callable(getattr(value.py__class__(), method)), method
+    assert value.is_instance() and value.py__class__().py__name__() == "Linear"
+    assert any(cls.py__name__() == "Module" for cls in value.py__class__().py__mro__())
+
+
+def test_helper_process_internals() -> None:
+    used = script()
+    used.infer(3, 1)  # starts the helper
+    process = jedi_bridge.environment_process(used._inference_state.environment)
+    assert process is not None and process.is_crashed is False
+    assert callable(process._kill) and process._get_process().pid > 0
+    assert process._stderr_thread.is_alive()
+    jedi_bridge.stop_environment_process(used._inference_state.environment)
+    assert process.is_crashed and not process._stderr_thread.is_alive()
+    assert Path(jedi_subprocess._MAIN_PATH).is_file()
+    assert callable(jedi_subprocess._GeneralizedPopen)
+
+
+def test_compiled_module_loader_is_wrapped() -> None:
+    load = jedi_imports._load_builtin_module
+    assert getattr(load, "torchls_package", None) == "torch"  # installed by the engine on import
+    assert list(inspect.signature(load).parameters) == ["inference_state", "import_names", "sys_path"]
+
+
+def test_parse_trees() -> None:
+    script().get_names()
+    trees = list(jedi_bridge.parse_trees())
+    assert trees and all(isinstance(by_path, dict) for by_path in trees)
+    assert all(hasattr(tree, "last_used") for by_path in trees for tree in by_path.values())
