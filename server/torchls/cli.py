@@ -159,6 +159,7 @@ def _rule(code: str) -> int:
 
 
 def _serve(tcp: str | None) -> int:
+    from torchls.lsp.protocol import shutdown_requested
     from torchls.lsp.server import create_server
 
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
@@ -173,7 +174,7 @@ def _serve(tcp: str | None) -> int:
         server.start_io()
     # LSP: exit code 0 only if a shutdown request came before the exit (or the end of input).
     # Now, even if jedi is busy with an analysis: the editor is gone, and its helper follows us.
-    lifetime.exit_now(EXIT_CLEAN if getattr(server.protocol, "_shutdown", False) else 1)
+    lifetime.exit_now(EXIT_CLEAN if shutdown_requested(server) else 1)
     return EXIT_ERROR  # not reached
 
 
