@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import re
-import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,23 +21,22 @@ from urllib.parse import unquote
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
-from pygls.workspace import TextDocument
 
 from torchls import __version__, lifetime
 from torchls.analysis.catalog import load_catalog
 from torchls.analysis.engine import Analyzer, MemberInfo
-from torchls.analysis.environment import torch_location, torch_version
-from torchls.analysis.findings import Applicability, Finding, Position
+from torchls.analysis.findings import Finding, Position
 from torchls.analysis.fixes import applicable
 from torchls.analysis.notebook import JoinedCells, join_cells
 from torchls.analysis.pool import AnalyzerPool
 from torchls.analysis.settings import Settings, SettingsError, SettingsProvider
-from torchls.analysis.suppressions import ignore_comment_edit
-from torchls.files import FileError, discover, read_source
-from torchls.lsp.convert import PositionConverter, diagnostic_fix
+from torchls.lsp.code_actions import ACTION_TIMEOUT_S, diagnostics_in, quick_fixes
+from torchls.lsp.convert import PositionConverter
 from torchls.lsp.hover import hover_markdown
 from torchls.lsp.options import ServerOptions, parse_options
 from torchls.lsp.protocol import TorchlsProtocol
+from torchls.lsp.warmup import preload, warm_up
+from torchls.lsp.workspace_reports import workspace_reports
 from torchls.memory import FreedMemory
 
 log = logging.getLogger(__name__)
@@ -47,12 +44,9 @@ T = TypeVar("T")
 
 FIX_ALL_KIND = "source.fixAll.torchls"
 HOVER_TIMEOUT_S = 4.0  # jedi may be busy with an analysis; the finding alone is shown after that
-ACTION_TIMEOUT_S = 2.0  # code actions wait this long for the current version's analysis, no longer
 #: Server → client notification of the server's state, for a status display (the VS Code extension's):
 #: ``{"state": "indexing" | "ready", "python": str | None, "torch": str | None, "problem": str | None}``.
-STATUS_NOTIFICATION = "torchls/status"
 WORKSPACE_DIAGNOSTIC_WAIT_S = 60
-WARMUP_SOURCE = "import torch\nm = torch.nn.Linear(1, 1)\nm.eval\nt = torch.zeros(1)\nt.item\n"
 
 
 @dataclass(frozen=True)
@@ -376,11 +370,11 @@ def create_server() -> TorchlsServer:
             params.capabilities.text_document.diagnostic is not None
         )
         # Load torch while the client finishes initializing (nothing may be sent to it before that).
-        ls.jedi_thread.submit(_preload, ls)
+        ls.jedi_thread.submit(preload, ls)
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: TorchlsServer, params: types.InitializedParams) -> None:
-        await _warm_up(ls)
+        await warm_up(ls)
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: TorchlsServer, params: types.DidOpenTextDocumentParams) -> None:
@@ -436,7 +430,7 @@ def create_server() -> TorchlsServer:
             ls.apply_options(settings)
             ls.refresh_all()
             if ls.options.python != python:
-                await _warm_up(ls)  # another environment: index its torch and report the new status
+                await warm_up(ls)  # another environment: index its torch and report the new status
 
     @server.feature(
         types.TEXT_DOCUMENT_DIAGNOSTIC,
@@ -474,7 +468,7 @@ def create_server() -> TorchlsServer:
         token = params.work_done_token
         while True:
             ls.edited.clear()
-            reports = await _workspace_reports(ls, token, previous)
+            reports = await workspace_reports(ls, token, previous)
             token = None  # its progress ended
             full = [r for r in reports if isinstance(r, types.WorkspaceFullDocumentDiagnosticReport)]
             if full or not previous:
@@ -532,8 +526,8 @@ def create_server() -> TorchlsServer:
         if not only or any(types.CodeActionKind.QuickFix.value.startswith(k) or k.startswith("quickfix") for k in only):
             diagnostics = [d for d in params.context.diagnostics if d.source == "torchls"]
             if not diagnostics:  # some clients (ALE) send none: use ours in the range
-                diagnostics = await _diagnostics_in(ls, document, params.range)
-            actions += _quick_fixes(ls, document, diagnostics)
+                diagnostics = await diagnostics_in(ls, document, params.range)
+            actions += quick_fixes(ls, document, diagnostics)
         if not only or any(FIX_ALL_KIND.startswith(k) for k in only):
             result = await ls.current_result(uri, ACTION_TIMEOUT_S)
             if result is not None:
@@ -550,203 +544,3 @@ def create_server() -> TorchlsServer:
         return actions or None
 
     return server
-
-
-async def _diagnostics_in(ls: TorchlsServer, document: TextDocument, lsp_range: types.Range) -> list[types.Diagnostic]:
-    """The diagnostics of the current version that touch ``lsp_range``."""
-    result = await ls.current_result(document.uri, ACTION_TIMEOUT_S)
-    if result is None:
-        return []
-    converter = PositionConverter(document)
-    start, end = converter.from_lsp_position(lsp_range.start), converter.from_lsp_position(lsp_range.end)
-    return [
-        converter.to_diagnostic(f, result.version)
-        for f in result.findings
-        if f.span.start <= end and start <= f.span.end
-    ]
-
-
-def _quick_fixes(
-    ls: TorchlsServer, document: TextDocument, diagnostics: Sequence[types.Diagnostic]
-) -> list[types.CodeAction]:
-    """A fix and an "ignore on this line" action for each torchls diagnostic in the request."""
-    converter = PositionConverter(document)
-    result = ls.results.get(document.uri)
-    current = result.findings if result is not None and result.version == document.version else []
-    actions: list[types.CodeAction] = []
-    for diagnostic in diagnostics:
-        if diagnostic.source != "torchls" or not isinstance(diagnostic.code, str):
-            continue
-        fix = _fix_for(converter, current, diagnostic, document.version)
-        if fix is not None:
-            title, applicability, edits = fix
-            if applicability != Applicability.DISPLAY_ONLY:
-                actions.append(
-                    types.CodeAction(
-                        title=title + (" (unsafe)" if applicability == Applicability.UNSAFE else ""),
-                        kind=types.CodeActionKind.QuickFix,
-                        diagnostics=[diagnostic],
-                        is_preferred=applicability == Applicability.SAFE,
-                        edit=types.WorkspaceEdit(changes={document.uri: edits}),
-                    )
-                )
-        line_number = diagnostic.range.start.line
-        if line_number < len(converter.lines):
-            line = converter.lines[line_number]
-            content = line.rstrip("\r\n")
-            new_line = ignore_comment_edit(content, diagnostic.code)
-            end = converter.to_lsp_position((line_number + 1, len(content)))
-            actions.append(
-                types.CodeAction(
-                    title=f"Ignore {diagnostic.code} on this line",
-                    kind=types.CodeActionKind.QuickFix,
-                    diagnostics=[diagnostic],
-                    edit=types.WorkspaceEdit(
-                        changes={
-                            document.uri: [
-                                types.TextEdit(
-                                    range=types.Range(start=types.Position(line=line_number, character=0), end=end),
-                                    new_text=new_line,
-                                )
-                            ]
-                        }
-                    ),
-                )
-            )
-    return actions
-
-
-def _fix_for(
-    converter: PositionConverter, findings: list[Finding], diagnostic: types.Diagnostic, version: int | None
-) -> tuple[str, Applicability, list[types.TextEdit]] | None:
-    """The fix of the finding behind a diagnostic: from the current results, else from its data."""
-    for finding in findings:
-        if finding.code == diagnostic.code and finding.fix and converter.to_lsp_range(finding.span) == diagnostic.range:
-            return finding.fix.title, finding.fix.applicability, converter.to_text_edits(finding.fix.edits)
-    carried = diagnostic_fix(diagnostic.data)
-    if carried is not None and carried[3] in (None, version):
-        return carried[0], carried[1], carried[2]
-    return None
-
-
-async def _workspace_reports(
-    ls: TorchlsServer, token: types.ProgressToken | None, previous: dict[str, str]
-) -> list[types.WorkspaceDocumentDiagnosticReport]:
-    """Analyse the workspace's files one by one, reporting progress, until done or cancelled.
-
-    A file whose text and settings give the result id the client sent in ``previous`` is not analysed.
-    """
-    files: list[Path] = []
-    for folder in ls.workspace_folders():
-        files += [item for item in discover([folder], ls.settings.excluded) if isinstance(item, Path)]
-    progress = ls.work_done_progress
-    if token is not None:
-        progress.begin(
-            token,
-            types.WorkDoneProgressBegin(
-                title="torchls", message=f"0/{len(files)} files", cancellable=True, percentage=0
-            ),
-        )
-    reports: list[types.WorkspaceDocumentDiagnosticReport] = []
-    try:
-        for index, path in enumerate(files):
-            if token is not None and progress.tokens[token].cancelled():
-                break
-            uri = path.as_uri()
-            if ls.is_open(uri):
-                document = ls.workspace.get_text_document(uri)
-            else:
-                try:
-                    source = read_source(path)
-                except FileError:
-                    continue
-                document = TextDocument(uri, source.text, position_codec=ls.workspace.position_codec)
-            settings = ls.settings_for(path)
-            text, version = document.source, document.version
-            result_id = f"{ls.generation}:{hashlib.sha1(text.encode('utf-8', 'surrogatepass')).hexdigest()}"
-            if previous.get(uri) == result_id:
-                reports.append(
-                    types.WorkspaceUnchangedDocumentDiagnosticReport(uri=uri, version=version, result_id=result_id)
-                )
-                continue
-
-            findings = await ls.run_analysis(text, path, settings)
-            converter = PositionConverter(document)
-            reports.append(
-                types.WorkspaceFullDocumentDiagnosticReport(
-                    uri=uri,
-                    version=version,
-                    items=[converter.to_diagnostic(f, version) for f in findings],
-                    result_id=result_id,
-                )
-            )
-            if token is not None:
-                progress.report(
-                    token,
-                    types.WorkDoneProgressReport(
-                        message=f"{index + 1}/{len(files)} files", percentage=(index + 1) * 100 // len(files)
-                    ),
-                )
-    finally:
-        if token is not None:
-            progress.end(token, types.WorkDoneProgressEnd(message=f"{len(reports)} files analysed"))
-            progress.tokens.pop(token, None)  # pygls keeps ended tokens forever
-    return reports
-
-
-def _preload(ls: TorchlsServer) -> None:
-    """On the jedi thread: the analyzer for the first folder, with torch loaded.
-
-    Not when a file is open already: its own analysis, next in line, loads torch. The warm-up reports
-    a problem with the environment.
-    """
-    try:
-        if ls.needs_new_analyzer(ls.folder_of(None)):
-            analyzer, ls.preload_problem = ls.current_analyzer()
-            if not ls.workspace.text_documents:
-                analyzer.analyze(WARMUP_SOURCE)
-    except Exception:
-        log.exception("torchls: loading the Python environment failed")  # reported by the warm-up
-
-
-async def _warm_up(ls: TorchlsServer) -> None:
-    """Load torch into jedi before the first file needs it, with progress so the editor shows why."""
-    ls.protocol.notify(STATUS_NOTIFICATION, {"state": "indexing"})
-    capabilities = ls.client_capabilities.window
-    token = str(uuid.uuid4())
-    indexing = ls.needs_new_analyzer(ls.folder_of(None))
-    progress = indexing and bool(capabilities and capabilities.work_done_progress)
-    try:
-        if progress:
-            await ls.work_done_progress.create_async(token)
-            ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(title="torchls", message="indexing torch"))
-    except Exception:
-        progress = False
-
-    def warm() -> dict[str, str | None]:
-        # When a document was analysed first, jedi is warm already and this only reads the details.
-        fresh = ls.needs_new_analyzer(ls.folder_of(None))
-        analyzer, problem = ls.current_analyzer()
-        problem, ls.preload_problem = problem or ls.preload_problem, None
-        if fresh:
-            analyzer.analyze(WARMUP_SOURCE)
-        location = torch_location(analyzer.environment)
-        return {
-            "python": analyzer.environment.executable,
-            "torch": torch_version(location) if location else None,
-            "problem": problem,
-        }
-
-    status: dict[str, str | None] = {"python": None, "torch": None, "problem": None}
-    try:
-        status = await ls.on_jedi_thread(warm)
-        if status["problem"]:
-            ls.report_once(status["problem"])
-    except Exception as error:
-        log.exception("torchls: warm-up failed")
-        status["problem"] = f"torchls: loading the Python environment failed: {error}"
-    finally:
-        if progress:
-            ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="ready"))
-            ls.work_done_progress.tokens.pop(token, None)  # pygls keeps ended tokens forever
-        ls.protocol.notify(STATUS_NOTIFICATION, {"state": "ready", **status})
