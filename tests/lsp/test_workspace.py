@@ -72,6 +72,14 @@ async def test_workspace_diagnostics_with_progress(client: LanguageClient, tmp_p
     full = {Path(item.uri).name: len(item.items) for item in changed.items if hasattr(item, "items")}
     assert full == {"clean.py": 1} and len(changed.items) == 7
 
+    # One result-id scheme: the document's own pull names the same result as its workspace report.
+    pulled = await asyncio.wait_for(
+        client.text_document_diagnostic_async(types.DocumentDiagnosticParams(types.TextDocumentIdentifier(clean))),
+        TIMEOUT_S,
+    )
+    (workspace_item,) = [item for item in changed.items if item.uri == clean]
+    assert pulled.result_id == workspace_item.result_id
+
 
 async def test_workspace_diagnostics_cancel(client: LanguageClient, tmp_path: Path) -> None:
     request = asyncio.ensure_future(

@@ -36,7 +36,7 @@ from torchls.lsp.hover import hover_markdown
 from torchls.lsp.options import ServerOptions, parse_options
 from torchls.lsp.protocol import TorchlsProtocol
 from torchls.lsp.warmup import preload, warm_up
-from torchls.lsp.workspace_reports import workspace_reports
+from torchls.lsp.workspace_reports import report_id, workspace_reports
 from torchls.memory import FreedMemory
 
 log = logging.getLogger(__name__)
@@ -447,7 +447,8 @@ def create_server() -> TorchlsServer:
             result = await ls.current_result(uri)
         if result is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
-        result_id = f"{result.version}:{result.generation}"
+        document = ls.workspace.get_text_document(uri)
+        result_id = report_id(result.generation, document.source)  # current_result: of this version
         if params.previous_result_id == result_id:
             return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
         converter = PositionConverter(ls.workspace.get_text_document(uri))

@@ -16,6 +16,15 @@ if TYPE_CHECKING:
     from torchls.lsp.server import TorchlsServer
 
 
+def report_id(generation: int, text: str) -> str:
+    """The result id of a diagnostic report, the same for a document's pull and its workspace report.
+
+    It names what the findings rest on, the text and the settings generation (bumped when settings
+    or an imported file change), not the version: after an undo the client is told "unchanged".
+    """
+    return f"{generation}:{hashlib.sha1(text.encode('utf-8', 'surrogatepass')).hexdigest()}"
+
+
 async def workspace_reports(
     ls: TorchlsServer, token: types.ProgressToken | None, previous: dict[str, str]
 ) -> list[types.WorkspaceDocumentDiagnosticReport]:
@@ -50,7 +59,7 @@ async def workspace_reports(
                 document = TextDocument(uri, source.text, position_codec=ls.workspace.position_codec)
             settings = ls.settings_for(path)
             text, version = document.source, document.version
-            result_id = f"{ls.generation}:{hashlib.sha1(text.encode('utf-8', 'surrogatepass')).hexdigest()}"
+            result_id = report_id(ls.generation, text)
             if previous.get(uri) == result_id:
                 reports.append(
                     types.WorkspaceUnchangedDocumentDiagnosticReport(uri=uri, version=version, result_id=result_id)
