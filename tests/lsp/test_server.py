@@ -42,6 +42,9 @@ async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, tmp
         types.InitializeParams(capabilities=capabilities, root_uri=tmp_path.as_uri())
     )
     lsp_client.encoding = encoding_of(result)  # type: ignore[attr-defined]
+    diagnostics = result.capabilities.diagnostic_provider  # what the server does: workspace reports, and
+    assert isinstance(diagnostics, types.DiagnosticOptions)  # findings that rest on imported files
+    assert diagnostics.workspace_diagnostics and diagnostics.inter_file_dependencies
     assert result.server_info is not None and (result.server_info.name, result.server_info.version) == (
         "torchls",
         __version__,

@@ -434,7 +434,9 @@ def create_server() -> TorchlsServer:
 
     @server.feature(
         types.TEXT_DOCUMENT_DIAGNOSTIC,
-        types.DiagnosticOptions(identifier="torchls", inter_file_dependencies=False, workspace_diagnostics=False),
+        # As it is: findings rest on the files a file imports, and workspace diagnostics are served (pygls
+        # would set this last one from the features anyway).
+        types.DiagnosticOptions(identifier="torchls", inter_file_dependencies=True, workspace_diagnostics=True),
     )
     async def pull_diagnostics(
         ls: TorchlsServer, params: types.DocumentDiagnosticParams
