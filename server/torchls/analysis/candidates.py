@@ -104,15 +104,22 @@ def member_accesses(used: dict[str, list[Name]], names: frozenset[str]) -> Itera
     """Every ``x.name`` among the ``used`` names whose ``name`` is in ``names``, in source order."""
     leaves: list[Name] = [leaf for name in names & used.keys() for leaf in used[name]]
     for leaf in sorted(leaves, key=lambda leaf: leaf.start_pos):
-        trailer = leaf.parent
-        if trailer is None or trailer.type != "trailer" or trailer.children[0] != ".":
-            continue
-        expr = trailer.parent
-        if expr is None or expr.type not in ("atom_expr", "power"):
-            continue
-        if expr.children[0] == "await":  # `await x.y`: the receiver starts after the keyword
-            continue
-        yield MemberAccess(expr=expr, index=expr.children.index(trailer), member=leaf)
+        access = access_of(leaf)
+        if access is not None:
+            yield access
+
+
+def access_of(leaf: Name) -> MemberAccess | None:
+    """The ``x.name`` whose member is ``leaf`` (None: ``leaf`` is not a member name)."""
+    trailer = leaf.parent
+    if trailer is None or trailer.type != "trailer" or trailer.children[0] != ".":
+        return None
+    expr = trailer.parent
+    if expr is None or expr.type not in ("atom_expr", "power"):
+        return None
+    if expr.children[0] == "await":  # `await x.y`: the receiver starts after the keyword
+        return None
+    return MemberAccess(expr=expr, index=expr.children.index(trailer), member=leaf)
 
 
 def bare_attribute_statements(used: dict[str, list[Name]], skip: frozenset[str]) -> Iterator[MemberAccess]:

@@ -28,6 +28,7 @@ from torchls.analysis.candidates import (
     GRAD_MODE_NAMES,
     GradModeUse,
     MemberAccess,
+    access_of,
     bare_attribute_statements,
     grad_mode_uses,
     may_hold_candidates,
@@ -253,10 +254,9 @@ class Analyzer:
                     grad_class = self._grad_mode_class(use, resolver)
                     if grad_class:
                         return MemberInfo(Span(leaf.start_pos, leaf.end_pos), use.text, grad_mode=grad_class)
-        trailer = leaf.parent
-        if trailer is None or trailer.type != "trailer" or trailer.children[0] != "." or trailer.parent is None:
+        access = access_of(leaf)
+        if access is None:
             return None
-        access = MemberAccess(trailer.parent, trailer.parent.children.index(trailer), leaf)
         objects = resolver.torch_objects(access.receiver_nodes)
         if not objects:
             return None
