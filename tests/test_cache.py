@@ -17,7 +17,7 @@ from torchls.analysis.candidates import may_hold_candidates
 from torchls.analysis.engine import Analyzer
 
 from .golden import fixture_files
-from .test_cli import ENV
+from .helpers import ENV
 
 MODELS = "from torch import nn\n\n\nclass Net(nn.Module):\n    pass\n"
 NOT_A_MODULE = "class Net:\n    def eval(self) -> None: ...\n"

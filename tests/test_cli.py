@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -13,20 +12,7 @@ import pytest
 
 from torchls import __version__
 
-ROOT = Path(__file__).parents[1]
-EXAMPLE = ROOT / "examples" / "train.py"
-ENV = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-ENV.pop("VIRTUAL_ENV", None)  # analyse the test interpreter's environment (it has torch)
-
-
-def torchls(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "torchls", *args], cwd=cwd, capture_output=True, text=True, env=ENV, timeout=600
-    )
-
-
-def seeded_bug_lines(path: Path) -> list[int]:
-    return [n for n, line in enumerate(path.read_text().splitlines(), 1) if "# bug" in line]
+from .helpers import EXAMPLE, seeded_bug_lines, torchls
 
 
 def test_example_reports_each_seeded_bug_once() -> None:

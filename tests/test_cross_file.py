@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.test_cli import seeded_bug_lines, torchls
+from .helpers import seeded_bug_lines, torchls
 
 PROJECT = {
     "models/__init__.py": "from .net import Net, build\n",

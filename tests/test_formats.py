@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jsonschema
 
-from .test_cli import EXAMPLE, torchls
+from .helpers import EXAMPLE, torchls
 
 
 def test_sarif_is_valid_and_complete(tmp_path: Path) -> None:

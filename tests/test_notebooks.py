@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.test_cli import torchls
+from .helpers import torchls
 
 CELLS: list[dict[str, Any]] = [
     {"cell_type": "markdown", "metadata": {}, "source": ["# Training — données 😋\n", "Notes."]},

@@ -14,7 +14,7 @@ import parso
 
 from torchls.analysis.engine import Analyzer
 
-from .test_cli import ENV, EXAMPLE, torchls
+from .helpers import ENV, EXAMPLE, torchls
 from .training_module import training_module
 
 BUG = "import torch\nmodel = torch.nn.Linear(1, 1)\nmodel.eval\n"

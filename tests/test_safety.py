@@ -14,8 +14,8 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from torchls.analysis.engine import Analyzer
 from torchls.analysis.environment import find_environment
 
+from .helpers import EXAMPLE, torchls
 from .lsp.helpers import SERVER_COMMAND, wait_for_diagnostics
-from .test_cli import EXAMPLE, torchls
 
 
 def booby_trapped_workspace(folder: Path) -> Path:

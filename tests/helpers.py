@@ -1,0 +1,25 @@
+"""Helpers shared by test modules (test modules never import each other): running the CLI as a user does."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+EXAMPLE = ROOT / "examples" / "train.py"
+ENV = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+ENV.pop("VIRTUAL_ENV", None)  # analyse the test interpreter's environment (it has torch)
+
+
+def torchls(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """``python -m torchls ARGS`` in ``cwd``, as a real process; its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "torchls", *args], cwd=cwd, capture_output=True, text=True, env=ENV, timeout=600
+    )
+
+
+def seeded_bug_lines(path: Path) -> list[int]:
+    """The 1-based lines of ``path`` marked ``# bug``."""
+    return [n for n, line in enumerate(path.read_text().splitlines(), 1) if "# bug" in line]
