@@ -22,6 +22,16 @@ TESTS = Path(__file__).parent
 FIXTURES = TESTS / "fixtures"
 
 
+E2E_TESTS = ("editors/", "test_processes.py")  # real editors, killed process trees: the slow end-to-end tests
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        relative = item.path.relative_to(TESTS).as_posix()
+        if relative.startswith(E2E_TESTS):
+            item.add_marker(pytest.mark.e2e)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-goldens", action="store_true", help="rewrite the .expected files of the fixtures")
 
