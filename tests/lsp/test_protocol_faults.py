@@ -170,10 +170,15 @@ def test_a_vanishing_client_leaves_no_process(tmp_path: Path) -> None:
             "params": {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": SOURCE}},
         }
     )
-    time.sleep(3)  # jedi's environment process is up by now
-    children = [
-        int(pid) for c in Path(f"/proc/{client.process.pid}/task").glob("*/children") for pid in c.read_text().split()
-    ]
+
+    def server_children() -> list[int]:
+        tasks = Path(f"/proc/{client.process.pid}/task").glob("*/children")
+        return [int(pid) for c in tasks for pid in c.read_text().split()]
+
+    deadline = time.monotonic() + 120  # the analysis of the opened document starts jedi's helper
+    while not (children := server_children()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert children, "the server started jedi's helper process"
     assert client.process.stdin is not None
     client.process.stdin.close()  # the editor is gone
     assert client.process.wait(timeout=30) is not None
