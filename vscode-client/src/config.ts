@@ -96,11 +96,22 @@ export function serverCommand(interpreter: Interpreter, strategy: ImportStrategy
 }
 
 /**
- * The server's options: the interpreter to analyse and the rule settings that were actually set. A bare
- * `python3` from PATH is not sent: the server runs in it and analyses its own interpreter by default.
+ * The interpreter the server is told to analyse in every folder, if any. A bare `python3` from PATH is not
+ * sent: the server runs in it and analyses its own interpreter by default. In a multi-root workspace the
+ * Python extension's selection is one folder's: sent, it would win over every other folder's own `.venv`,
+ * so the server is left to find each folder's environment. `torchls.interpreter` is the user's explicit
+ * choice for the whole window and is always sent.
  */
-export function serverOptions(settings: RawSettings, interpreter: Interpreter): ServerOptions {
-  const options: ServerOptions = interpreter.source === "PATH" ? {} : { python: interpreter.argv[0] };
+export function analysedInterpreter(interpreter: Interpreter, folderCount: number): string | undefined {
+  if (interpreter.source === "PATH") return undefined;
+  if (interpreter.source === "Python extension" && folderCount > 1) return undefined;
+  return interpreter.argv[0];
+}
+
+/** The server's options: the interpreter to analyse (see `analysedInterpreter`) and the rule settings set. */
+export function serverOptions(settings: RawSettings, interpreter: Interpreter, folderCount = 1): ServerOptions {
+  const python = analysedInterpreter(interpreter, folderCount);
+  const options: ServerOptions = python === undefined ? {} : { python };
   const select = stringList(settings.select);
   const ignore = stringList(settings.ignore);
   if (select) options.select = select;

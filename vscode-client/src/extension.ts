@@ -11,7 +11,15 @@ import {
   RevealOutputChannelOn,
   State,
 } from "vscode-languageclient/node";
-import { Interpreter, RESTART_SETTINGS, chooseInterpreter, importStrategy, serverCommand, serverOptions } from "./config";
+import {
+  Interpreter,
+  RESTART_SETTINGS,
+  analysedInterpreter,
+  chooseInterpreter,
+  importStrategy,
+  serverCommand,
+  serverOptions,
+} from "./config";
 import { onInterpreterChange, selectedInterpreter } from "./python";
 import { StatusItem } from "./status";
 
@@ -40,6 +48,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("torchls.restart", restart),
     vscode.commands.registerCommand("torchls.showLogs", () => output.show(true)),
     vscode.workspace.onDidGrantWorkspaceTrust(restart),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => sendSettings()), // one folder or several: see analysedInterpreter
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (RESTART_SETTINGS.some((name) => event.affectsConfiguration(name))) {
         void restart();
@@ -71,6 +80,10 @@ function configuration(): { settings: vscode.WorkspaceConfiguration; folder?: vs
   return { settings: vscode.workspace.getConfiguration("torchls", folder?.uri), folder };
 }
 
+function folderCount(): number {
+  return vscode.workspace.workspaceFolders?.length ?? 0;
+}
+
 function rawSettings(settings: vscode.WorkspaceConfiguration) {
   return {
     select: settings.get("select"),
@@ -98,6 +111,9 @@ async function startServer(context: vscode.ExtensionContext): Promise<void> {
   const strategy = importStrategy(settings.get("importStrategy"));
   const command = serverCommand(interpreter, strategy, context.extensionPath);
   output.appendLine(`torchls: interpreter from ${interpreter.source}: ${interpreter.argv.join(" ")}`);
+  if (analysedInterpreter(interpreter, folderCount()) === undefined && interpreter.source !== "PATH") {
+    output.appendLine("torchls: several workspace folders: each folder's own environment (its .venv) is analysed");
+  }
   output.appendLine(`torchls: starting ${strategy === "useBundled" ? "the bundled" : "the environment's"} server: ${command.command} ${command.args.join(" ")}`);
 
   const clientOptions: LanguageClientOptions = {
@@ -109,7 +125,7 @@ async function startServer(context: vscode.ExtensionContext): Promise<void> {
     outputChannel: output,
     traceOutputChannel: output,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
-    initializationOptions: { torchls: serverOptions(rawSettings(settings), interpreter) },
+    initializationOptions: { torchls: serverOptions(rawSettings(settings), interpreter, folderCount()) },
   };
   const started = new LanguageClient(
     "torchls",
@@ -151,6 +167,6 @@ async function stopServer(): Promise<void> {
 /** Rule settings and debounce go to the running server; it re-diagnoses open files. */
 function sendSettings(): void {
   if (!client || !interpreter) return;
-  const options = serverOptions(rawSettings(configuration().settings), interpreter);
+  const options = serverOptions(rawSettings(configuration().settings), interpreter, folderCount());
   void client.sendNotification(DidChangeConfigurationNotification.type, { settings: { torchls: options } });
 }

@@ -75,3 +75,18 @@ test("server options: the analysed interpreter and only the rule settings that a
 test("python3 from PATH is not sent: the server analyses the interpreter it runs in", () => {
   assert.deepEqual(serverOptions({}, { argv: ["python3"], source: "PATH" }), {});
 });
+
+test("one folder: the Python extension's interpreter is analysed", () => {
+  const chosen = chooseInterpreter([], ["/work/a/.venv/bin/python"], context);
+  assert.deepEqual(serverOptions({}, chosen, 1), { python: "/work/a/.venv/bin/python" });
+});
+
+test("several folders: the first folder's interpreter is not sent, so each folder's own environment is analysed", () => {
+  const chosen = chooseInterpreter([], ["/work/a/.venv/bin/python"], context);
+  assert.deepEqual(serverOptions({ debounceMs: 100 }, chosen, 2), { debounceMs: 100 });
+});
+
+test("several folders: an explicit torchls.interpreter is still sent for all", () => {
+  const chosen = chooseInterpreter(["/opt/py/bin/python"], ["/work/a/.venv/bin/python"], context);
+  assert.deepEqual(serverOptions({}, chosen, 3), { python: "/opt/py/bin/python" });
+});
