@@ -144,7 +144,7 @@ def test_ctrl_c_and_sigterm_end_check_at_once(
         _, stderr = process.communicate(timeout=GRACE_S)  # with --jobs 2 on a busy 2-core machine
     except subprocess.TimeoutExpired:
         pytest.fail(f"torchls check did not end within {GRACE_S} s of the signal")
-    assert process.returncode == status
+    assert process.returncode == status, stderr
     assert "Traceback" not in stderr
     assert stderr.strip() in ("torchls: interrupted", "torchls: terminated")
     assert survivors(tree) == {}
