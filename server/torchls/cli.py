@@ -31,8 +31,19 @@ class Terminated(BaseException):
     """SIGTERM arrived: unwind like Ctrl-C (workers stopped, no traceback), exit 143."""
 
 
+# The signals that arrived during a check. Python drops the exception a handler raises while a
+# finalizer runs, and the check then goes on: its end still reports the interruption.
+_SIGNALLED: list[int] = []
+
+
 def _terminate(signum: int, frame: object) -> None:
+    _SIGNALLED.append(EXIT_TERMINATED)
     raise Terminated
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    _SIGNALLED.append(EXIT_INTERRUPTED)
+    raise KeyboardInterrupt
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -112,9 +123,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _check_command(args: argparse.Namespace) -> int:
     in_main_thread = threading.current_thread() is threading.main_thread()  # else signals are not ours
+    _SIGNALLED.clear()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
+    previous_interrupt = signal.signal(signal.SIGINT, _interrupt) if in_main_thread else None
     try:
-        return _check(args)
+        status = _check(args)
+        return _interrupted(_SIGNALLED[0]) if _SIGNALLED else status
     except KeyboardInterrupt:
         return _interrupted(EXIT_INTERRUPTED)
     except Terminated:
@@ -128,6 +142,8 @@ def _check_command(args: argparse.Namespace) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        if previous_interrupt is not None and not _SIGNALLED:  # else: ignored while exiting (_interrupted)
+            signal.signal(signal.SIGINT, previous_interrupt)
 
 
 def _interrupted(status: int) -> int:
