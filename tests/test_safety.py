@@ -15,7 +15,7 @@ from torchls.analysis.engine import Analyzer
 from torchls.analysis.environment import find_environment
 
 from .helpers import EXAMPLE, torchls
-from .lsp.helpers import SERVER_COMMAND, wait_for_diagnostics
+from .lsp.helpers import SERVER_COMMAND, TIMEOUT_S, wait_for_diagnostics
 
 
 def booby_trapped_workspace(folder: Path) -> Path:
@@ -58,7 +58,12 @@ async def test_server_never_runs_workspace_code(client: LanguageClient, tmp_path
         types.HoverParams(types.TextDocumentIdentifier(uri), diagnostics[0].range.start)
     )
     assert hover is not None
-    await asyncio.sleep(0.5)
+    # The workspace's diagnostics are answered once the server has analysed every file in it.
+    report = await asyncio.wait_for(
+        client.workspace_diagnostic_async(types.WorkspaceDiagnosticParams(previous_result_ids=[])), TIMEOUT_S
+    )
+    analysed = {Path(item.uri).name for item in report.items}
+    assert {"helpers.py", "conftest.py", "sitecustomize.py", "setup.py", "main.py"} <= analysed
     assert not marker.exists()
 
 
