@@ -22,18 +22,30 @@ TESTS = Path(__file__).parent
 FIXTURES = TESTS / "fixtures"
 
 
-E2E_TESTS = ("editors/", "test_processes.py")  # real editors, killed process trees: the slow end-to-end tests
+# The slow end-to-end tests, marked so that `-m "not e2e"` is a fast inner loop (CI runs all): real
+# editors, package builds and installs, pre-commit, killed process trees, the live-server fuzz, and
+# the two slowest single runs (the slowest in `--durations`, 25 to 55 s each on a 2-core machine).
+E2E_PATHS = ("editors/", "test_package.py", "test_pre_commit.py", "test_processes.py", "lsp/test_fuzz.py")
+E2E_TESTS = frozenset(
+    {
+        ("test_cli.py", "test_worker_processes_give_the_same_report"),  # 40 files, two worker processes
+        ("lsp/test_faults.py", "test_the_editor_never_waits_behind_a_long_analysis"),
+    }
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         relative = item.path.relative_to(TESTS).as_posix()
-        if relative.startswith(E2E_TESTS):
+        name = getattr(item, "originalname", item.name)
+        if relative.startswith(E2E_PATHS) or (relative, name) in E2E_TESTS:
             item.add_marker(pytest.mark.e2e)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-goldens", action="store_true", help="rewrite the .expected files of the fixtures")
+    parser.addoption(
+        "--update-goldens", action="store_true", help="rewrite the .expected and .fixed.py files of the fixtures"
+    )
 
 
 # The suite leaves no process behind. On Linux this process becomes a "subreaper": a process whose
