@@ -15,6 +15,7 @@ import pytest
 
 from torchls.analysis.candidates import may_hold_candidates
 from torchls.analysis.engine import Analyzer
+from torchls.analysis.findings import finding_from_data, finding_to_data
 
 from .golden import fixture_files
 from .helpers import ENV
@@ -103,3 +104,10 @@ def test_prefilter_reads_comment_banners_in_linear_time() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "False"
+
+
+def test_findings_keep_their_facts_through_the_cache(analyzer: Analyzer) -> None:
+    """A cached finding is the finding: the notebook's displayed variant reads its facts."""
+    findings = [f for path in fixture_files() for f in analyzer.analyze(path.read_text(), path)]
+    assert any(f.facts.raises for f in findings) and any(f.facts.note for f in findings)
+    assert [finding_from_data(json.loads(json.dumps(finding_to_data(f)))) for f in findings] == findings

@@ -8,8 +8,8 @@ and whitespace; 20-line blocks pasted; lines deleted; undo) must never make them
 
 from __future__ import annotations
 
+import dataclasses
 import random
-import re
 from pathlib import Path
 
 import pytest
@@ -22,14 +22,12 @@ from torchls.analysis.incremental import layout, units_to_reuse
 from .golden import render as render_all
 from .training_module import training_module, training_script
 
-# How a receiver nobody typed is known ("(`net` is a `Linear` at the call on line 29.)", "(The type of
-# `net` is not known here, ...)") is an explanation jedi may reach by another route when only part of
-# the file is inferred again; which findings there are, where, and their fixes must be the same.
-EVIDENCE = re.compile(r" \((?:`[^`]+` is (?:a|used as) .*?|The type of `[^`]+` is not known here.*?)\.\)$", re.M)
-
 
 def render(findings: list[Finding]) -> str:
-    return EVIDENCE.sub("", render_all(findings))
+    """The findings without their notes. How a receiver nobody typed is known ("(`net` is a `Linear`
+    at the call on line 29.)") is an explanation jedi may reach by another route when only part of
+    the file is inferred again; which findings there are, where, and their fixes must be the same."""
+    return render_all([dataclasses.replace(f, message=f.message.removesuffix(f" {f.facts.note}")) for f in findings])
 
 
 SOURCE = """\

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from torchls.analysis.findings import Applicability, Finding, Severity
 from torchls.analysis.fixes import apply_edits
+from torchls.analysis.usage import UsageKind
 
-CLAIM = re.compile(r"(?:raises|fails with) (?P<exception>\w+Error)(?:: (?P<text>.*?))?(?:\. |\.$|;| \(| when )")
 RUN_MARKER = re.compile(r"# run: (case_\w+)")
 BUG_MARKER = re.compile(r"# bug: (?P<kind>\w+)")
 
@@ -89,28 +89,29 @@ def call_case(module: types.ModuleType, name: str) -> tuple[BaseException | None
 
 
 def assert_message_true(finding: Finding, source: str, path: Path, case: str) -> None:
-    """Run the case: the error the message claims is raised (or nothing, for a warning), and the
-    finding's fix makes the case run cleanly."""
+    """Run the case: the error the finding's facts name is raised (or nothing, where they name none), the
+    message states those facts, and the finding's fix makes the case run cleanly."""
     error = run_case(load_module(source, path), case)
-    claim = CLAIM.search(finding.message)
-    if finding.severity == Severity.ERROR:
-        assert claim is not None, f"an error message must say what it raises: {finding.message}"
-        assert error is not None, f"{case}: the message claims {claim.group('exception')}, but nothing was raised"
-        assert type(error).__name__ == claim.group("exception"), f"{case}: raised {error!r}"
-        if claim.group("text"):
-            alternatives = claim.group("text").split(" / ")
-            assert any(text in str(error) for text in alternatives), f"{case}: {str(error)!r} vs {alternatives}"
-    elif error is not None and "always true" in finding.message:
+    facts = finding.facts
+    assert (finding.severity == Severity.ERROR) == bool(facts.raises), f"{case}: an error is what raises"
+    if facts.raises:
+        assert error is not None, f"{case}: the finding says {facts.raises}, but nothing was raised"
+        assert type(error).__name__ == facts.raises, f"{case}: raised {error!r}, not {facts.raises}"
+        assert facts.raises in finding.message, f"the message must say what it raises: {finding.message}"
+        if facts.error_texts:
+            assert any(text in str(error) for text in facts.error_texts), f"{case}: {error!r} vs {facts.error_texts}"
+            assert any(text in finding.message for text in facts.error_texts), finding.message
+    elif error is not None and facts.usage == UsageKind.TRUTH.value:
         # The condition itself is silent; what it guards runs when it should not, and may fail there.
-        assert claim is None, f"a warning is for silent bugs: {finding.message}"
         assert _line_raised(error, path) != finding.span.start[0], f"{case}: the condition raised {error!r}"
     else:
-        assert claim is None, f"a warning is for silent bugs: {finding.message}"
+        assert "raises" not in finding.message, f"a warning is for silent bugs: {finding.message}"
         assert error is None, f"{case}: the message says the bug is silent, but it raised {error!r}"
 
     fix = finding.fix
     if fix is None:  # only where `()` alone cannot be right, and the message says so
-        assert "with its arguments" in finding.message
+        assert facts.needs_arguments
+        assert f"`{facts.subject}(...)`" in finding.message
         return
     if fix.applicability != Applicability.DISPLAY_ONLY:
         fixed = apply_edits(source, fix.edits)

@@ -24,7 +24,7 @@ from torchls.analysis.engine import Analyzer
 from torchls.analysis.findings import Finding, finding_from_data, finding_to_data
 from torchls.analysis.settings import Settings
 
-FORMAT = "torchls-check-cache-1"
+FORMAT = "torchls-check-cache-2"
 
 
 def default_directory() -> Path:

@@ -356,7 +356,7 @@ class Analyzer:
             finding = missing_call.check_access(access, usage, members[0][0], overridden)
         if finding is None or not receiver.how:
             return finding
-        return dataclasses.replace(finding, message=f"{finding.message} {receiver.how}")
+        return finding.noted(receiver.how)
 
     def _receiver(self, access: MemberAccess, resolver: Resolver, usage: Usage | None) -> _Receiver | None:
         """The member on every possible receiver, if each is torch's and of the wanted kind.
@@ -443,7 +443,7 @@ class Analyzer:
         if finding is None:
             return None
         note = f"(`{access.name}` is a method of `{own.owner}`.)"
-        return dataclasses.replace(finding, message=f"{finding.message} {note}")
+        return finding.noted(note)
 
     def _check_function(self, access: MemberAccess, resolver: Resolver, settings: Settings) -> Finding | None:
         """``torch.cuda.is_available`` where its result was meant: the receiver is a torch module, always known."""

@@ -8,7 +8,7 @@ turn them into other units.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -68,6 +68,22 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Facts:
+    """What a finding states, as data: its message is rendered from these, and the notebook's
+    variant and the truth tests (which run the code under torch) read them, not the wording.
+    """
+
+    usage: str = ""  # how the code uses the member: a ``usage.UsageKind`` value, or "call" (TL002)
+    subject: str = ""  # the expression as written: `model.parameters`
+    raises: str = ""  # the exception the code raises ("TypeError"); "" where it misbehaves silently
+    error_texts: tuple[str, ...] = ()  # what that exception says (any one of these), where the message quotes it
+    effect: str = ""  # for a bare statement: what it fails to do (", so the gradients are not reset ...")
+    callee: str = "method"  # what is not called: "method" or "function"
+    needs_arguments: bool = False  # `()` alone would raise too: so no automatic fix
+    note: str = ""  # how the receiver is known, where no annotation says it
+
+
+@dataclass(frozen=True)
 class Finding:
     """One problem in the source, pointing at the member name (``parameters`` in ``model.parameters``)."""
 
@@ -77,6 +93,11 @@ class Finding:
     message: str
     span: Span
     fix: Fix | None = None
+    facts: Facts = Facts()
+
+    def noted(self, note: str) -> Finding:
+        """The finding, its message ending with ``note`` (how the receiver is known)."""
+        return replace(self, message=f"{self.message} {note}", facts=replace(self.facts, note=note))
 
     def moved(self, lines: int) -> Finding:
         """The same finding ``lines`` lines further down (its code moved by an edit above it)."""
@@ -117,6 +138,7 @@ def finding_to_data(finding: Finding) -> dict[str, Any]:
         "fix": None
         if finding.fix is None
         else fix_to_data(finding.fix, lambda e: [[e.span.start, e.span.end], e.content]),
+        "facts": asdict(finding.facts),
     }
 
 
@@ -130,4 +152,6 @@ def finding_from_data(data: dict[str, Any]) -> Finding:
     if data["fix"] is not None:
         title, applicability, edits = fix_from_data(data["fix"], lambda raw: Edit(span(raw[0]), raw[1]))
         fix = Fix(title, applicability, tuple(edits))
-    return Finding(data["code"], data["name"], Severity(data["severity"]), data["message"], span(data["span"]), fix)
+    facts = Facts(**{**data["facts"], "error_texts": tuple(data["facts"]["error_texts"])})
+    severity = Severity(data["severity"])
+    return Finding(data["code"], data["name"], severity, data["message"], span(data["span"]), fix, facts)

@@ -73,36 +73,14 @@ import dataclasses
 
 from torchls.analysis.candidates import GradModeUse, MemberAccess, code_of
 from torchls.analysis.catalog import Catalog, FunctionInfo, GradModeClass, Member
-from torchls.analysis.findings import Applicability, Edit, Finding, Fix, Severity, Span
+from torchls.analysis.findings import Applicability, Edit, Facts, Finding, Fix, Severity, Span
 from torchls.analysis.usage import STAR, Usage, UsageKind
 
 CODE = "TL001"
 NAME = "missing-call"
 
-ERROR_USAGES = frozenset(
-    {
-        UsageKind.ITERATED,
-        UsageKind.LEN,
-        UsageKind.PARAM_GROUP,
-        UsageKind.SUBSCRIPTED,
-        UsageKind.ARITHMETIC,
-        UsageKind.ORDERING,
-        UsageKind.MEMBERSHIP,
-        UsageKind.FORMAT_SPEC,
-        UsageKind.CONVERTED,
-        UsageKind.SAVED,
-        UsageKind.LOADED,
-        UsageKind.ATTRIBUTE,
-    }
-)
 # Contexts that only matter for methods whose result is data: `callbacks.append(model.train)` or
 # `print(model.eval)` may be deliberate or harmless.
-# A bare statement, and the same on a notebook cell's last line, where Jupyter shows its value.
-DOES_NOTHING = "does nothing: the method is not called"
-DISPLAYED_ONLY = (
-    "is only displayed (a notebook shows the value of a cell's last line: `<bound method ...>`): the method is"
-    " not called"
-)
 DATA_ONLY_USAGES = frozenset({UsageKind.STORED, UsageKind.PRINTED, UsageKind.FORMATTED, UsageKind.EQUALITY})
 
 RESULT_NOUNS = {
@@ -168,33 +146,36 @@ def check_access(access: MemberAccess, usage: Usage, member: Member, overridden:
     if kind in (UsageKind.LEN, UsageKind.SUBSCRIPTED) and member.returns_kind == "iterator":
         fix = _wrap_fix(access, "list({}())")  # a generator has no len() and no [] either
         advice = f"{fix.title}."
+    facts = Facts(kind.value, expr, needs_arguments=member.requires_arguments)
     if kind == UsageKind.STATEMENT:
-        effect = statement_effect(member, access.receiver_text, overridden)
-        message = f"`{expr}` {DOES_NOTHING}{effect}."
-    elif kind == UsageKind.ITERATED:
+        facts = dataclasses.replace(facts, effect=statement_effect(member, access.receiver_text, overridden))
+        return _statement_finding(access, facts, fix)
+    if kind == UsageKind.ITERATED:
         # Unpacking words its error differently: "Value after * must be an iterable, not method".
         error = f"must be an iterable, not {bound}" if usage.detail == STAR else f"'{bound}' object is not iterable"
-        message = f"{head}: {usage.detail} fails with TypeError: {error}."
+        message, facts = _raising(f"{head}: {usage.detail} fails with", facts, "TypeError", error)
     elif kind == UsageKind.LEN:
-        message = f"{head}: `len()` raises TypeError: object of type '{bound}' has no len()."
+        error = f"object of type '{bound}' has no len()"
+        message, facts = _raising(f"{head}: `len()` raises", facts, "TypeError", error)
     elif kind == UsageKind.PARAM_GROUP:
-        message = (
-            f"{head}: the optimizer fails with TypeError: '{bound}' object is not iterable when it reads this"
-            " parameter group."
-        )
+        error = f"'{bound}' object is not iterable"
+        message, facts = _raising(f"{head}: the optimizer fails with", facts, "TypeError", error)
+        message = message.removesuffix(".") + " when it reads this parameter group."
     elif kind == UsageKind.SUBSCRIPTED:
-        message = f"`{expr}` is a method: indexing it raises TypeError: '{bound}' object is not subscriptable."
+        error = f"'{bound}' object is not subscriptable"
+        message, facts = _raising(f"`{expr}` is a method: indexing it raises", facts, "TypeError", error)
     elif kind == UsageKind.ARITHMETIC:
-        message = f"{head}: {usage.detail} raises TypeError."
+        message, facts = _raising(f"{head}: {usage.detail} raises", facts, "TypeError")
     elif kind == UsageKind.ORDERING:
-        message = f"{head}: `{usage.detail}` raises TypeError."
+        message, facts = _raising(f"{head}: `{usage.detail}` raises", facts, "TypeError")
     elif kind == UsageKind.MEMBERSHIP:
-        message = f"{head}: `{usage.detail}` raises TypeError (a method is not a container)."
+        message, facts = _raising(f"{head}: `{usage.detail}` raises", facts, "TypeError")
+        message = message.removesuffix(".") + " (a method is not a container)."
     elif kind in VALUE_USAGES:
         if kind == UsageKind.EQUALITY:
             fix = _call_fix(access, Applicability.UNSAFE)
         shown = "`<bound method …>`" if bound == "method" else "`<built-in method …>`"
-        message = _used_as_value(head, usage, bound, "method", shown)
+        message, facts = _used_as_value(head, usage, bound, shown, facts)
     elif kind == UsageKind.TRUTH:
         message, advice, fix = _truth(access, member, noun)
     elif kind == UsageKind.STORED:
@@ -203,22 +184,27 @@ def check_access(access: MemberAccess, usage: Usage, member: Member, overridden:
             what = f"copies the method object together with the whole `{access.receiver_text}`"
         message = f"{head}: {usage.detail} {what}, not {noun}."
     elif kind == UsageKind.SAVED:
-        message = (
+        message, facts = _raising(
             f"`torch.save` pickles the method `{expr}`, which drags in the whole `{access.receiver_text}`, not"
-            f" {noun}; `torch.load` with its default `weights_only=True` then fails with UnpicklingError."
+            f" {noun}; `torch.load` with its default `weights_only=True` then fails with",
+            facts,
+            "UnpicklingError",
         )
     elif kind == UsageKind.ATTRIBUTE and not bound:  # a Module's `float` is a 'method', a Tensor's a builtin
-        message = f"`{expr}` is a method, not {noun}: `.{usage.detail}` raises AttributeError (no method has it)."
+        message, facts = _raising(
+            f"`{expr}` is a method, not {noun}: `.{usage.detail}` raises", facts, "AttributeError"
+        )
+        message = message.removesuffix(".") + " (no method has it)."
     elif kind == UsageKind.ATTRIBUTE:
         owner = "function" if bound == "method" else bound  # a bound method looks its attributes up on its function
-        message = (
-            f"`{expr}` is a method, not {noun}: `.{usage.detail}` raises AttributeError: '{owner}' object has no"
-            f" attribute '{usage.detail}'."
+        error = f"'{owner}' object has no attribute '{usage.detail}'"
+        message, facts = _raising(
+            f"`{expr}` is a method, not {noun}: `.{usage.detail}` raises", facts, "AttributeError", error
         )
     elif kind == UsageKind.LOADED:
-        message = (
-            f"`{expr}` is a method, not a state dict: `load_state_dict` raises TypeError: Expected state_dict to be"
-            f" dict-like, got <class '{bound}'>."
+        error = f"Expected state_dict to be dict-like, got <class '{bound}'>"
+        message, facts = _raising(
+            f"`{expr}` is a method, not a state dict: `load_state_dict` raises", facts, "TypeError", error
         )
     else:
         return None
@@ -226,8 +212,33 @@ def check_access(access: MemberAccess, usage: Usage, member: Member, overridden:
         fix, advice = None, f"Call it with its arguments: `{expr}(...)`."
     if usage.stored_in:
         advice += f" (It is stored in `{usage.stored_in}` here, and `{usage.stored_in}` is used so later.)"
-    severity = Severity.ERROR if kind in ERROR_USAGES else Severity.WARNING
-    return Finding(CODE, NAME, severity, f"{message} {advice}", _member_span(access), fix)
+    severity = Severity.ERROR if facts.raises else Severity.WARNING
+    return Finding(CODE, NAME, severity, f"{message} {advice}", _member_span(access), fix, facts)
+
+
+def statement_message(facts: Facts, displayed: bool = False) -> str:
+    """The message for a bare, uncalled ``facts.subject``; ``displayed``: on a notebook cell's last line."""
+    expr = facts.subject
+    if displayed:
+        what = (
+            "is only displayed (a notebook shows the value of a cell's last line: `<bound method ...>`): the"
+            f" {facts.callee} is not called"
+        )
+    else:
+        what = f"does nothing: the {facts.callee} is not called"
+    advice = f"Call it with its arguments: `{expr}(...)`." if facts.needs_arguments else f"Call it: `{expr}()`."
+    return " ".join(part for part in (f"`{expr}` {what}{facts.effect}.", advice, facts.note) if part)
+
+
+def _statement_finding(access: MemberAccess, facts: Facts, fix: Fix | None) -> Finding:
+    fix = None if facts.needs_arguments else fix
+    return Finding(CODE, NAME, Severity.WARNING, statement_message(facts), _member_span(access), fix, facts)
+
+
+def _raising(head: str, facts: Facts, exception: str, error: str = "") -> tuple[str, Facts]:
+    """``head`` completed by the exception it names, and the facts saying so."""
+    facts = dataclasses.replace(facts, raises=exception, error_texts=(error,) if error else ())
+    return f"{head} {exception}{': ' + error if error else ''}.", facts
 
 
 # What a call's result is, for the result types torch's annotations name, as Python types.
@@ -279,27 +290,28 @@ def check_function(access: MemberAccess, usage: Usage, function: FunctionInfo, b
     article = "an" if returns[:1].lower() in "aeiou" else "a"
     head = f"`{expr}` is a function, not its result ({article} `{returns}`)"
     fix: Fix | None = _call_fix(access, Applicability.SAFE)
+    facts = Facts(kind.value, expr, callee="function", needs_arguments=function.requires_arguments)
     if kind == UsageKind.STATEMENT and action:
-        message = f"`{expr}` does nothing: the function is not called."
-    elif action or kind not in FUNCTION_VALUE_USAGES:
+        return _statement_finding(access, facts, fix)
+    if action or kind not in FUNCTION_VALUE_USAGES:
         return None
-    elif kind == UsageKind.TRUTH:
+    if kind == UsageKind.TRUTH:
         fix = _call_fix(access, Applicability.UNSAFE)
         message = (
             f"`{expr}` is a function, so it is always true: the condition never looks at the `{returns}` it returns."
         )
     elif kind in (UsageKind.ARITHMETIC, UsageKind.ORDERING):
-        message = f"{head}: {usage.detail.strip('`').join('``')} raises TypeError."
+        message, facts = _raising(f"{head}: {usage.detail.strip('`').join('``')} raises", facts, "TypeError")
     else:
         if kind == UsageKind.EQUALITY:
             fix = _call_fix(access, Applicability.UNSAFE)
         shown = "`<function …>`" if bound == "function" else "`<built-in function …>`"
-        message = _used_as_value(head, usage, bound, "function", shown)
+        message, facts = _used_as_value(head, usage, bound, shown, facts)
     advice = f"Call it: `{expr}()`."
     if function.requires_arguments:
         fix, advice = None, f"Call it with its arguments: `{expr}(...)`."
-    severity = Severity.ERROR if kind in ERROR_USAGES else Severity.WARNING
-    return Finding(CODE, NAME, severity, f"{message} {advice}", _member_span(access), fix)
+    severity = Severity.ERROR if facts.raises else Severity.WARNING
+    return Finding(CODE, NAME, severity, f"{message} {advice}", _member_span(access), fix, facts)
 
 
 # Uses whose message is the same for a method and a function, but for the word and what is shown.
@@ -308,45 +320,46 @@ VALUE_USAGES = frozenset(
 )
 
 
-def _used_as_value(head: str, usage: Usage, bound: str, what: str, shown: str) -> str:
+def _used_as_value(head: str, usage: Usage, bound: str, shown: str, facts: Facts) -> tuple[str, Facts]:
     """The message for a method or function compared, formatted, printed or converted instead of called."""
+    what = facts.callee
     if usage.kind == UsageKind.EQUALITY:
         outcome = "False" if usage.detail == "==" else "True"
-        return f"{head}: `{usage.detail}` compares the {what} object, so it is {outcome} for any value."
+        return f"{head}: `{usage.detail}` compares the {what} object, so it is {outcome} for any value.", facts
     if usage.kind == UsageKind.FORMAT_SPEC and usage.detail == "%":
-        return f"{head}: `%` formatting with a numeric conversion raises TypeError."
+        return _raising(f"{head}: `%` formatting with a numeric conversion raises", facts, "TypeError")
     if usage.kind == UsageKind.FORMAT_SPEC:
-        return (
-            f"{head}: the format spec `{usage.detail}` raises TypeError: unsupported format string passed to"
-            f" {bound}.__format__."
-        )
+        error = f"unsupported format string passed to {bound}.__format__"
+        return _raising(f"{head}: the format spec `{usage.detail}` raises", facts, "TypeError", error)
     if usage.kind == UsageKind.CONVERTED:
         error = CONVERSION_ERRORS[usage.detail].format(bound=bound)
-        return f"{head}: `{usage.detail}()` raises TypeError: {error}."
-    return f"{head}: {usage.detail} gets the {what} object and shows {shown} instead of the value."
+        return _raising(f"{head}: `{usage.detail}()` raises", facts, "TypeError", error)
+    return f"{head}: {usage.detail} gets the {what} object and shows {shown} instead of the value.", facts
 
 
 def as_displayed(finding: Finding) -> Finding:
     """The finding for a bare uncalled method on a notebook cell's last line: Jupyter displays it."""
-    if DOES_NOTHING not in finding.message:
+    facts = finding.facts
+    if finding.code != CODE or facts.usage != UsageKind.STATEMENT.value or facts.callee != "method":
         return finding
-    message = finding.message.replace(DOES_NOTHING, DISPLAYED_ONLY, 1)
-    return dataclasses.replace(finding, message=message)
+    return dataclasses.replace(finding, message=statement_message(facts, displayed=True))
 
 
 def check_grad_mode(use: GradModeUse, grad_class: GradModeClass, python_version: tuple[int, int]) -> Finding:
     """A finding for ``with torch.no_grad:`` (the class instead of an instance)."""
     text = use.text
     if python_version >= (3, 11):
-        error = "TypeError: 'type' object does not support the context manager protocol"
+        exception, error = "TypeError", "'type' object does not support the context manager protocol"
     else:
-        error = "AttributeError: __enter__"
-    message = (
-        f"`{text}` is a class, not a context manager: `with {text}:` raises {error}. Instantiate it: `with {text}():`."
+        exception, error = "AttributeError", "__enter__"
+    facts = Facts("with", text)
+    message, facts = _raising(
+        f"`{text}` is a class, not a context manager: `with {text}:` raises", facts, exception, error
     )
     end = use.expr.end_pos
     fix = Fix(f"Instantiate `{text}()`", Applicability.SAFE, (Edit(Span(end, end), "()"),))
-    return Finding(CODE, NAME, Severity.ERROR, message, Span(use.name.start_pos, use.name.end_pos), fix)
+    message += f" Instantiate it: `with {text}():`."
+    return Finding(CODE, NAME, Severity.ERROR, message, Span(use.name.start_pos, use.name.end_pos), fix, facts)
 
 
 def _truth(access: MemberAccess, member: Member, noun: str) -> tuple[str, str, Fix]:

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from torchls.analysis.candidates import MemberAccess
 from torchls.analysis.catalog import Member
-from torchls.analysis.findings import Applicability, Edit, Finding, Fix, Severity, Span
+from torchls.analysis.findings import Applicability, Edit, Facts, Finding, Fix, Severity, Span
 
 CODE = "TL002"
 NAME = "not-callable"
@@ -56,7 +56,7 @@ def check_call(access: MemberAccess, member: Member) -> Finding | None:
     if trailer is None or member.is_method or member.callable:
         return None
     expr = access.text
-    errors = " / ".join(member.call_errors) or f"'{member.types[0]}' object is not callable"
+    errors = member.call_errors or (f"'{member.types[0]}' object is not callable",)
     arguments = trailer.children[1] if len(trailer.children) == 3 else None
     call_text = f"{expr}({arguments.get_code(include_prefix=False) if arguments is not None else ''})"
     fix: Fix | None = None
@@ -81,11 +81,14 @@ def check_call(access: MemberAccess, member: Member) -> Finding | None:
     else:
         advice = f"Use `{expr}` without calling it."
     if member.call_errors or not member.argument:
-        raises = f"raises TypeError: {errors}"
+        facts = Facts("call", expr, raises="TypeError", error_texts=errors)
+        raises = f"raises TypeError: {' / '.join(errors)}"
     else:  # whatever was passed as the constructor's `dataset`: the error names its class
+        facts = Facts("call", expr, raises="TypeError")
         raises = f"raises TypeError (the `{member.argument}` it was given is not callable)"
     message = f"`{expr}` is {describe_types(member)}, not a method: `{call_text}` {raises}. {advice}"
-    return Finding(CODE, NAME, Severity.ERROR, message, Span(access.member.start_pos, access.member.end_pos), fix)
+    span = Span(access.member.start_pos, access.member.end_pos)
+    return Finding(CODE, NAME, Severity.ERROR, message, span, fix, facts)
 
 
 def _single_positional(arguments: object) -> bool:
