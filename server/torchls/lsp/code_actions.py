@@ -9,13 +9,48 @@ from lsprotocol import types
 from pygls.workspace import TextDocument
 
 from torchls.analysis.findings import Applicability, Finding
+from torchls.analysis.fixes import applicable
 from torchls.analysis.suppressions import ignore_comment_edit
 from torchls.lsp.convert import PositionConverter, diagnostic_fix
 
 ACTION_TIMEOUT_S = 2.0  # code actions wait this long for the current version's analysis, no longer
+FIX_ALL_KIND = "source.fixAll.torchls"
+CODE_ACTION_OPTIONS = types.CodeActionOptions(
+    code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.SourceFixAll, FIX_ALL_KIND],
+    resolve_provider=False,
+)
 
 if TYPE_CHECKING:
     from torchls.lsp.server import TorchlsServer
+
+
+async def code_action(ls: TorchlsServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+    """Quick fixes and ignore comments for the diagnostics in the range; the file's safe fixes at once."""
+    uri = params.text_document.uri
+    if not ls.is_open(uri):
+        return None
+    document = ls.workspace.get_text_document(uri)
+    only = params.context.only
+    actions: list[types.CodeAction] = []
+    if not only or any(types.CodeActionKind.QuickFix.value.startswith(k) or k.startswith("quickfix") for k in only):
+        diagnostics = [d for d in params.context.diagnostics if d.source == "torchls"]
+        if not diagnostics:  # some clients (ALE) send none: use ours in the range
+            diagnostics = await diagnostics_in(ls, document, params.range)
+        actions += quick_fixes(ls, document, diagnostics)
+    if not only or any(FIX_ALL_KIND.startswith(k) for k in only):
+        result = await ls.current_result(uri, ACTION_TIMEOUT_S)
+        if result is not None:
+            edits = applicable(result.findings)
+            if edits:
+                converter = PositionConverter(document)
+                actions.append(
+                    types.CodeAction(
+                        title="torchls: fix all safe fixes",
+                        kind=FIX_ALL_KIND,
+                        edit=types.WorkspaceEdit(changes={uri: converter.to_text_edits(edits)}),
+                    )
+                )
+    return actions or None
 
 
 async def diagnostics_in(ls: TorchlsServer, document: TextDocument, lsp_range: types.Range) -> list[types.Diagnostic]:

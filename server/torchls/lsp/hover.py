@@ -2,10 +2,63 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
 from torchls.analysis.catalog import ROOT_TITLES, Catalog, Member
 from torchls.analysis.engine import MemberInfo
-from torchls.analysis.findings import Finding
+from torchls.analysis.findings import Finding, Position
 from torchls.analysis.rules import RULES
+from torchls.lsp.convert import PositionConverter
+
+if TYPE_CHECKING:
+    from torchls.lsp.server import DocumentResult, TorchlsServer
+
+log = logging.getLogger(__name__)
+HOVER_TIMEOUT_S = 4.0  # jedi may be busy with an analysis; the finding alone is shown after that
+
+
+async def hover(ls: TorchlsServer, params: types.HoverParams) -> types.Hover | None:
+    """What the member under the cursor really is, with the finding there."""
+    uri = params.text_document.uri
+    if not ls.is_open(uri):
+        return None
+    document = ls.workspace.get_text_document(uri)
+    converter = PositionConverter(document)
+    position = converter.from_lsp_position(params.position)
+    result = ls.results.get(uri)
+    findings = _findings_at(result, position) if result and result.version == document.version else []
+    source, path, analysed_position = ls.analysis_input(uri, position)
+
+    def describe() -> tuple[MemberInfo | None, str | None]:
+        analyzer = ls.current_analyzer(path)[0]
+        return analyzer.describe(source, path, analysed_position), analyzer.torch_note
+
+    info, note = None, None
+    try:
+        info, note = await asyncio.wait_for(ls.on_jedi_thread(describe), HOVER_TIMEOUT_S)
+    except asyncio.TimeoutError:  # a long analysis holds jedi: answer with the finding alone
+        log.warning("torchls: hover timed out waiting for the analysis")
+    except Exception:
+        log.exception("torchls: hover failed")
+    if info is None and not findings:
+        return None
+    span = info.span if info is not None else findings[0].span
+    return types.Hover(
+        contents=types.MarkupContent(
+            kind=types.MarkupKind.Markdown, value=hover_markdown(info, findings, ls.catalog, note)
+        ),
+        range=converter.to_lsp_range(span),
+    )
+
+
+def _findings_at(result: DocumentResult | None, position: Position) -> list[Finding]:
+    if result is None:
+        return []
+    return [f for f in result.findings if f.span.start <= position <= f.span.end]
 
 
 def hover_markdown(info: MemberInfo | None, findings: list[Finding], catalog: Catalog, note: str | None = None) -> str:

@@ -1,14 +1,16 @@
 """The torchls language server (pygls 2.1): diagnostics (push and pull), hover, code actions.
 
-Handlers are thin: they get the document, ask the analysis (on the single jedi thread, since
-jedi is not thread-safe), convert with ``convert.py`` and answer. Diagnostics are debounced per
-document, and results for a version the editor has already moved past are dropped.
+This module holds the server's state (options, analyzers, documents' results) and the table of
+features. Handlers are plain functions in the module of their job (handlers.py, hover.py,
+code_actions.py, diagnostic_reports.py) and thin: they get the document, ask the analysis (on the
+single jedi thread, since jedi is not thread-safe), convert with ``convert.py`` and answer.
+Diagnostics are debounced per document, and results for a version the editor has already moved
+past are dropped.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 from collections.abc import Callable
@@ -22,31 +24,27 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from torchls import __version__, lifetime
+from torchls import __version__
 from torchls.analysis.catalog import load_catalog
-from torchls.analysis.engine import Analyzer, MemberInfo
+from torchls.analysis.engine import Analyzer
 from torchls.analysis.findings import Finding, Position
-from torchls.analysis.fixes import applicable
 from torchls.analysis.notebook import JoinedCells, join_cells
 from torchls.analysis.pool import AnalyzerPool
 from torchls.analysis.settings import Settings, SettingsError, SettingsProvider
-from torchls.lsp.code_actions import ACTION_TIMEOUT_S, diagnostics_in, quick_fixes
+from torchls.lsp import handlers
+from torchls.lsp.code_actions import CODE_ACTION_OPTIONS, code_action
 from torchls.lsp.convert import PositionConverter
-from torchls.lsp.hover import hover_markdown
+from torchls.lsp.diagnostic_reports import DIAGNOSTIC_OPTIONS, pull_diagnostics, workspace_diagnostics
+from torchls.lsp.hover import hover
 from torchls.lsp.options import ServerOptions, parse_options
 from torchls.lsp.protocol import TorchlsProtocol
-from torchls.lsp.warmup import preload, warm_up
-from torchls.lsp.workspace_reports import report_id, workspace_reports
 from torchls.memory import FreedMemory
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-FIX_ALL_KIND = "source.fixAll.torchls"
-HOVER_TIMEOUT_S = 4.0  # jedi may be busy with an analysis; the finding alone is shown after that
 #: Server → client notification of the server's state, for a status display (the VS Code extension's):
 #: ``{"state": "indexing" | "ready", "python": str | None, "torch": str | None, "problem": str | None}``.
-WORKSPACE_DIAGNOSTIC_WAIT_S = 60
 
 
 @dataclass(frozen=True)
@@ -313,6 +311,15 @@ class TorchlsServer(LanguageServer):
             if self.workspace.get_notebook_document(cell_uri=uri) is None:
                 self.schedule(uri, 0)
 
+    def forget(self, uri: str, clear: bool) -> None:
+        """A document (or notebook) closed: drop its pending analysis and result; clear pushed diagnostics."""
+        task = self.pending.pop(uri, None)
+        if task is not None:
+            task.cancel()
+        self.results.pop(uri, None)
+        if clear:
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
     def report_once(self, message: str) -> None:
         """Show a problem to the user once (and log it every time)."""
         self.window_log_message(types.LogMessageParams(type=types.MessageType.Warning, message=message))
@@ -332,16 +339,6 @@ class TorchlsServer(LanguageServer):
             self.report_once(f"torchls setting ignored: {problem}")
 
 
-def _forget(ls: TorchlsServer, uri: str, clear: bool) -> None:
-    """A document (or notebook) closed: drop its pending analysis and result; clear pushed diagnostics."""
-    task = ls.pending.pop(uri, None)
-    if task is not None:
-        task.cancel()
-    ls.results.pop(uri, None)
-    if clear:
-        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
-
-
 def _path_of(uri: str) -> Path | None:
     """The file behind a ``file:`` URI; None for unsaved documents and other schemes."""
     return Path(to_fs_path(uri) or "") if uri.startswith("file:") else None
@@ -352,198 +349,28 @@ def _refresh_supported(capabilities: types.ClientCapabilities) -> bool:
     return bool(workspace and workspace.diagnostics and workspace.diagnostics.refresh_support)
 
 
-def _findings_at(result: DocumentResult | None, position: Position) -> list[Finding]:
-    if result is None:
-        return []
-    return [f for f in result.findings if f.span.start <= position <= f.span.end]
+#: Every feature: (LSP method, its options, its handler).
+FEATURES: tuple[tuple[str, Any, Callable[..., Any]], ...] = (
+    (types.INITIALIZE, None, handlers.initialize),
+    (types.INITIALIZED, None, handlers.initialized),
+    (types.TEXT_DOCUMENT_DID_OPEN, None, handlers.did_open),
+    (types.TEXT_DOCUMENT_DID_CHANGE, None, handlers.did_change),
+    (types.TEXT_DOCUMENT_DID_SAVE, None, handlers.did_save),
+    (types.TEXT_DOCUMENT_DID_CLOSE, None, handlers.did_close),
+    (types.NOTEBOOK_DOCUMENT_DID_OPEN, None, handlers.did_open_notebook),
+    (types.NOTEBOOK_DOCUMENT_DID_CHANGE, None, handlers.did_change_notebook),
+    (types.NOTEBOOK_DOCUMENT_DID_CLOSE, None, handlers.did_close_notebook),
+    (types.WORKSPACE_DID_CHANGE_CONFIGURATION, None, handlers.did_change_configuration),
+    (types.TEXT_DOCUMENT_DIAGNOSTIC, DIAGNOSTIC_OPTIONS, pull_diagnostics),
+    (types.WORKSPACE_DIAGNOSTIC, None, workspace_diagnostics),
+    (types.TEXT_DOCUMENT_HOVER, None, hover),
+    (types.TEXT_DOCUMENT_CODE_ACTION, CODE_ACTION_OPTIONS, code_action),
+)
 
 
 def create_server() -> TorchlsServer:
     """A server with every feature registered."""
     server = TorchlsServer()
-
-    @server.feature(types.INITIALIZE)
-    def initialize(ls: TorchlsServer, params: types.InitializeParams) -> None:
-        lifetime.exit_when_gone(params.process_id)  # LSP: the server exits when the editor's process is gone
-        ls.apply_options(params.initialization_options)
-        ls.pull_diagnostics = params.capabilities.text_document is not None and (
-            params.capabilities.text_document.diagnostic is not None
-        )
-        # Load torch while the client finishes initializing (nothing may be sent to it before that).
-        ls.jedi_thread.submit(preload, ls)
-
-    @server.feature(types.INITIALIZED)
-    async def initialized(ls: TorchlsServer, params: types.InitializedParams) -> None:
-        await warm_up(ls)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    def did_open(ls: TorchlsServer, params: types.DidOpenTextDocumentParams) -> None:
-        ls.schedule(params.text_document.uri, 0)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    def did_change(ls: TorchlsServer, params: types.DidChangeTextDocumentParams) -> None:
-        ls.schedule(params.text_document.uri, ls.options.debounce_ms / 1000)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
-    def did_save(ls: TorchlsServer, params: types.DidSaveTextDocumentParams) -> None:
-        ls.edited.set()
-        if params.text_document.uri.endswith("pyproject.toml"):
-            ls.refresh_all()
-        elif params.text_document.uri.endswith(".py"):
-            ls.refresh_dependents(params.text_document.uri)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
-    def did_close(ls: TorchlsServer, params: types.DidCloseTextDocumentParams) -> None:
-        _forget(ls, params.text_document.uri, clear=not ls.pull_diagnostics)
-
-    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
-    def did_open_notebook(ls: TorchlsServer, params: types.DidOpenNotebookDocumentParams) -> None:
-        ls.schedule(params.notebook_document.uri, 0)
-
-    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
-    def did_change_notebook(ls: TorchlsServer, params: types.DidChangeNotebookDocumentParams) -> None:
-        structure = params.change.cells.structure if params.change.cells else None
-        if structure is not None:
-            for closed in structure.did_close or []:
-                _forget(ls, closed.uri, clear=True)
-        ls.schedule(params.notebook_document.uri, ls.options.debounce_ms / 1000)
-
-    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
-    def did_close_notebook(ls: TorchlsServer, params: types.DidCloseNotebookDocumentParams) -> None:
-        _forget(ls, params.notebook_document.uri, clear=False)
-        for cell in params.cell_text_documents:
-            _forget(ls, cell.uri, clear=True)
-
-    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-    async def did_change_configuration(ls: TorchlsServer, params: types.DidChangeConfigurationParams) -> None:
-        settings = params.settings
-        if not settings:
-            try:
-                items = await ls.workspace_configuration_async(
-                    types.ConfigurationParams(items=[types.ConfigurationItem(section="torchls")])
-                )
-                settings = items[0] if items else None
-            except Exception:
-                settings = None
-        if settings is not None:
-            python = ls.options.python
-            ls.apply_options(settings)
-            ls.refresh_all()
-            if ls.options.python != python:
-                await warm_up(ls)  # another environment: index its torch and report the new status
-
-    @server.feature(
-        types.TEXT_DOCUMENT_DIAGNOSTIC,
-        # As it is: findings rest on the files a file imports, and workspace diagnostics are served (pygls
-        # would set this last one from the features anyway).
-        types.DiagnosticOptions(identifier="torchls", inter_file_dependencies=True, workspace_diagnostics=True),
-    )
-    async def pull_diagnostics(
-        ls: TorchlsServer, params: types.DocumentDiagnosticParams
-    ) -> types.DocumentDiagnosticReport:
-        uri = params.text_document.uri
-        if not ls.is_open(uri):  # never opened: nothing to say
-            return types.RelatedFullDocumentDiagnosticReport(items=[])
-        result = await ls.current_result(uri)
-        if result is None:  # the document changed while it was analysed: analyse the new version
-            result = await ls.current_result(uri)
-        if result is None:
-            return types.RelatedFullDocumentDiagnosticReport(items=[])
-        document = ls.workspace.get_text_document(uri)
-        result_id = report_id(result.generation, document.source)  # current_result: of this version
-        if params.previous_result_id == result_id:
-            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
-        converter = PositionConverter(ls.workspace.get_text_document(uri))
-        items = [converter.to_diagnostic(f, result.version) for f in result.findings]
-        return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=result_id)
-
-    @server.feature(types.WORKSPACE_DIAGNOSTIC)
-    async def workspace_diagnostics(
-        ls: TorchlsServer, params: types.WorkspaceDiagnosticParams
-    ) -> types.WorkspaceDiagnosticReport:
-        """Diagnostics for every Python file of the workspace, with progress; cancellable.
-
-        Files whose result the client already has are reported unchanged without analysis. When all
-        are unchanged, the answer waits for an edit (or a minute), as the protocol intends: VS Code
-        asks again as soon as it has an answer, and would otherwise keep the server busy.
-        """
-        previous = {item.uri: item.value for item in params.previous_result_ids}
-        token = params.work_done_token
-        while True:
-            ls.edited.clear()
-            reports = await workspace_reports(ls, token, previous)
-            token = None  # its progress ended
-            full = [r for r in reports if isinstance(r, types.WorkspaceFullDocumentDiagnosticReport)]
-            if full or not previous:
-                return types.WorkspaceDiagnosticReport(items=reports)
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(ls.edited.wait(), WORKSPACE_DIAGNOSTIC_WAIT_S)
-
-    @server.feature(types.TEXT_DOCUMENT_HOVER)
-    async def hover(ls: TorchlsServer, params: types.HoverParams) -> types.Hover | None:
-        uri = params.text_document.uri
-        if not ls.is_open(uri):
-            return None
-        document = ls.workspace.get_text_document(uri)
-        converter = PositionConverter(document)
-        position = converter.from_lsp_position(params.position)
-        result = ls.results.get(uri)
-        findings = _findings_at(result, position) if result and result.version == document.version else []
-        source, path, analysed_position = ls.analysis_input(uri, position)
-
-        def describe() -> tuple[MemberInfo | None, str | None]:
-            analyzer = ls.current_analyzer(path)[0]
-            return analyzer.describe(source, path, analysed_position), analyzer.torch_note
-
-        info, note = None, None
-        try:
-            info, note = await asyncio.wait_for(ls.on_jedi_thread(describe), HOVER_TIMEOUT_S)
-        except asyncio.TimeoutError:  # a long analysis holds jedi: answer with the finding alone
-            log.warning("torchls: hover timed out waiting for the analysis")
-        except Exception:
-            log.exception("torchls: hover failed")
-        if info is None and not findings:
-            return None
-        span = info.span if info is not None else findings[0].span
-        return types.Hover(
-            contents=types.MarkupContent(
-                kind=types.MarkupKind.Markdown, value=hover_markdown(info, findings, ls.catalog, note)
-            ),
-            range=converter.to_lsp_range(span),
-        )
-
-    @server.feature(
-        types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(
-            code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.SourceFixAll, FIX_ALL_KIND],
-            resolve_provider=False,
-        ),
-    )
-    async def code_action(ls: TorchlsServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
-        uri = params.text_document.uri
-        if not ls.is_open(uri):
-            return None
-        document = ls.workspace.get_text_document(uri)
-        only = params.context.only
-        actions: list[types.CodeAction] = []
-        if not only or any(types.CodeActionKind.QuickFix.value.startswith(k) or k.startswith("quickfix") for k in only):
-            diagnostics = [d for d in params.context.diagnostics if d.source == "torchls"]
-            if not diagnostics:  # some clients (ALE) send none: use ours in the range
-                diagnostics = await diagnostics_in(ls, document, params.range)
-            actions += quick_fixes(ls, document, diagnostics)
-        if not only or any(FIX_ALL_KIND.startswith(k) for k in only):
-            result = await ls.current_result(uri, ACTION_TIMEOUT_S)
-            if result is not None:
-                edits = applicable(result.findings)
-                if edits:
-                    converter = PositionConverter(document)
-                    actions.append(
-                        types.CodeAction(
-                            title="torchls: fix all safe fixes",
-                            kind=FIX_ALL_KIND,
-                            edit=types.WorkspaceEdit(changes={uri: converter.to_text_edits(edits)}),
-                        )
-                    )
-        return actions or None
-
+    for method, options, handler in FEATURES:
+        server.feature(method, options)(handler)
     return server

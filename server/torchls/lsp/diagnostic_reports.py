@@ -1,7 +1,11 @@
-"""Workspace diagnostics: every file of the workspace's folders analysed, with progress and cancellation."""
+"""Pulled diagnostics: a document's report, and the workspace's (every file of its folders analysed,
+with progress and cancellation), under one result-id scheme.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +18,54 @@ from torchls.lsp.convert import PositionConverter
 
 if TYPE_CHECKING:
     from torchls.lsp.server import TorchlsServer
+
+WORKSPACE_DIAGNOSTIC_WAIT_S = 60
+# As it is: findings rest on the files a file imports, and workspace diagnostics are served (pygls would
+# set this last one from the features anyway).
+DIAGNOSTIC_OPTIONS = types.DiagnosticOptions(
+    identifier="torchls", inter_file_dependencies=True, workspace_diagnostics=True
+)
+
+
+async def pull_diagnostics(ls: TorchlsServer, params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
+    """The document's report: unchanged when the client has this result already."""
+    uri = params.text_document.uri
+    if not ls.is_open(uri):  # never opened: nothing to say
+        return types.RelatedFullDocumentDiagnosticReport(items=[])
+    result = await ls.current_result(uri)
+    if result is None:  # the document changed while it was analysed: analyse the new version
+        result = await ls.current_result(uri)
+    if result is None:
+        return types.RelatedFullDocumentDiagnosticReport(items=[])
+    document = ls.workspace.get_text_document(uri)
+    result_id = report_id(result.generation, document.source)  # current_result: of this version
+    if params.previous_result_id == result_id:
+        return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+    converter = PositionConverter(ls.workspace.get_text_document(uri))
+    items = [converter.to_diagnostic(f, result.version) for f in result.findings]
+    return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=result_id)
+
+
+async def workspace_diagnostics(
+    ls: TorchlsServer, params: types.WorkspaceDiagnosticParams
+) -> types.WorkspaceDiagnosticReport:
+    """Diagnostics for every Python file of the workspace, with progress; cancellable.
+
+    Files whose result the client already has are reported unchanged without analysis. When all
+    are unchanged, the answer waits for an edit (or a minute), as the protocol intends: VS Code
+    asks again as soon as it has an answer, and would otherwise keep the server busy.
+    """
+    previous = {item.uri: item.value for item in params.previous_result_ids}
+    token = params.work_done_token
+    while True:
+        ls.edited.clear()
+        reports = await workspace_reports(ls, token, previous)
+        token = None  # its progress ended
+        full = [r for r in reports if isinstance(r, types.WorkspaceFullDocumentDiagnosticReport)]
+        if full or not previous:
+            return types.WorkspaceDiagnosticReport(items=reports)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(ls.edited.wait(), WORKSPACE_DIAGNOSTIC_WAIT_S)
 
 
 def report_id(generation: int, text: str) -> str:
