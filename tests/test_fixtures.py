@@ -14,7 +14,7 @@ import pytest
 from torchls.analysis.engine import Analyzer
 from torchls.analysis.findings import Applicability
 from torchls.analysis.settings import Settings
-from torchls.check import _fix
+from torchls.check import fix_all as fix_all_safe
 from torchls.files import SourceFile
 
 from .golden import FIXTURES, REALCODE, corpus_files, fixed_output_path, fixture_files, is_negative, render
@@ -48,7 +48,7 @@ def fix_all(analyzer: Analyzer, path: Path) -> str:
     source = SourceFile(path, raw.decode("utf-8"), "utf-8", raw)
     settings = Settings()
     try:
-        text, _, _, problem = _fix(analyzer, source, analyzer.analyze(source.text, path, settings), settings)
+        text, _, _, problem = fix_all_safe(analyzer, source, analyzer.analyze(source.text, path, settings), settings)
     finally:
         analyzer.forget(path)  # as the CLI does: the fixed text is not this file's current version
     assert problem is None

@@ -59,6 +59,7 @@ def test_fifo_named_explicitly_is_reported(tmp_path: Path) -> None:
     result = torchls("check", "fifo.py", cwd=tmp_path)
     assert result.returncode == 2
     assert "torchls: fifo.py: not a regular file" in result.stderr.splitlines()
+    assert result.stdout.strip() == "1 error (above): not everything was checked. No findings otherwise."
 
 
 def test_encoding_cookie_is_honoured_and_kept(tmp_path: Path) -> None:

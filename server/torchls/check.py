@@ -179,7 +179,7 @@ def check_file(analyzer: Analyzer, item: Path, settings: Settings, fix: bool, di
     try:
         findings = analyzer.analyze(source.text, item.resolve(), settings)
         if fix or diff:
-            text, findings, count, problem = _fix(analyzer, source, findings, settings)
+            text, findings, count, problem = fix_all(analyzer, source, findings, settings)
     except Exception as error:  # a file jedi or parso cannot handle must not stop the others
         result.errors.append(f"{item}: not analysed: {type(error).__name__}: {error}")
         return result
@@ -265,10 +265,15 @@ def _write_notebook(notebook: Notebook, cells: dict[int, str], diff: bool, resul
         result.fixed += count
 
 
-def _fix(
+def fix_all(
     analyzer: Analyzer, source: SourceFile, findings: list[Finding], settings: Settings
 ) -> tuple[str, list[Finding], int, str | None]:
-    """Apply safe fixes until none is left: the text, the remaining findings, the count, a problem."""
+    """Apply safe fixes until none is left (``--fix``): the text, the remaining findings, the count, a problem.
+
+    ``findings`` are the source's; each pass analyses the fixed text again, since one fix can make
+    another (a fixed receiver's member) findable. Stops, keeping the last good text, where a fix
+    would add a syntax error.
+    """
     text = source.text
     errors_before = syntax_error_count(text)
     fixed = 0

@@ -235,7 +235,7 @@ def _check(args: argparse.Namespace) -> int:
         report = format_github(result.findings)
     else:
         sources = _sources(result.findings) if args.show_source else None
-        report = format_text(result.findings, result.fixed, sources, args.quiet)
+        report = format_text(result.findings, result.fixed, sources, args.quiet, len(result.errors))
     if args.output_file:
         args.output_file.write_text(report + "\n" if report else "", encoding="utf-8")
     elif report:

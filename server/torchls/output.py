@@ -67,10 +67,12 @@ def format_text(
     fixed: int = 0,
     sources: Mapping[tuple[Path, int | None], str] | None = None,
     quiet: bool = False,
+    errors: int = 0,
 ) -> str:
     """``path:line:col: CODE message`` lines, each with its fix, then a summary unless ``quiet``.
 
     With ``sources`` (by path and cell), each finding also shows its source line with a caret under the member.
+    ``errors``: how many errors (a file not checked, a fix not applied) went to stderr.
     """
     lines: list[str] = []
     total = fixable = 0
@@ -87,7 +89,7 @@ def format_text(
                 lines.append(f"  fix ({finding.fix.applicability.value}): {finding.fix.title}")
                 fixable += finding.fix.applicability == Applicability.SAFE
     if not quiet:
-        lines.append(summary(total, fixable, fixed))
+        lines.append(summary(total, fixable, fixed, errors))
     return "\n".join(lines)
 
 
@@ -219,12 +221,16 @@ def _pair(finding: Finding) -> tuple[Position, Position]:
     return finding.span.start, finding.span.end
 
 
-def summary(total: int, fixable: int, fixed: int) -> str:
+def summary(total: int, fixable: int, fixed: int, errors: int = 0) -> str:
     """The last line of text output."""
     parts = []
     if fixed:
         parts.append(f"Fixed {fixed} finding{'s' * (fixed != 1)}.")
-    if total == 0:
+    if errors:  # never "All checks passed!" when something was not checked
+        parts.append(f"{errors} error{'s' * (errors != 1)} (above): not everything was checked.")
+    if total == 0 and errors:
+        parts.append("No findings otherwise." if not fixed else "No findings left otherwise.")
+    elif total == 0:
         parts.append("All checks passed!" if not fixed else "No findings left.")
     else:
         parts.append(f"Found {total} finding{'s' * (total != 1)}.")
