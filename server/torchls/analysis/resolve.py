@@ -123,6 +123,21 @@ def _is_none(value: Any) -> bool:
         return False
 
 
+# Builtin types whose instances may share a receiver with a tensor (`encode()` gives `list[int] | Tensor`).
+BUILTIN_TYPES: dict[str, type] = {
+    f"builtins.{t.__name__}": t for t in (list, tuple, dict, set, str, bytes, int, float, bool, complex)
+}
+
+
+def _lacks(value: Any, member: str) -> bool:
+    """True when ``value`` is an instance of a builtin type that has no ``member``: ``value.member`` raises."""
+    try:
+        python_type = BUILTIN_TYPES.get(qualified_name(value.py__class__())) if value.is_instance() else None
+    except Exception:
+        return False
+    return python_type is not None and bool(member) and not hasattr(python_type, member)
+
+
 class Resolver:
     """Resolves receivers in one jedi Script. Not thread-safe (nor is jedi)."""
 
@@ -140,8 +155,9 @@ class Resolver:
     def torch_objects(self, nodes: list[NodeOrLeaf], access: NodeOrLeaf | None = None) -> list[TorchObject] | None:
         """The receiver's possible values when every one is a torch object, [] when nothing is known, else None.
 
-        ``None`` values are ignored (``self.model = None`` in ``__init__``, set later): where the
-        value is None the access fails anyway, so reporting the torch case is still right.
+        ``None`` values are ignored (``self.model = None`` in ``__init__``, set later), and so are
+        builtin values without the member (the ``list[int]`` of ``encode()``'s ``list[int] | Tensor``):
+        where the value is one of those the access fails anyway, so reporting the torch case is still right.
         ``access`` is the ``.member`` trailer being judged, whose own use is no evidence of the
         receiver's class.
         """
@@ -159,7 +175,7 @@ class Resolver:
                 continue
             if isinstance(value, (BoundMember, TorchIterator)) or not hasattr(value, "is_instance"):
                 return None
-            if _is_none(value):
+            if _is_none(value) or _lacks(value, self._member):
                 continue
             torch_object = self._as_torch(value)
             if torch_object is None:
