@@ -52,6 +52,17 @@ def test_inference_steps_and_values() -> None:
     assert any(cls.py__name__() == "Module" for cls in value.py__class__().py__mro__())
 
 
+def test_constructor_arguments() -> None:
+    source = "import torch\nfrom torch.utils.data import DataLoader\nloader = DataLoader([1], batch_size=2)\nloader\n"
+    used = jedi.Script(source, path=Path("contract.py"), environment=find_environment())
+    module = jedi_bridge.module_node(used)
+    leaf = module.get_leaf_for_position((4, 1))
+    (loader,) = jedi_bridge.module_context(used).create_context(leaf).infer_node(leaf)
+    arguments = jedi_bridge.constructor_arguments(loader)
+    assert arguments is not None and [key for key, _ in arguments] == [None, "batch_size"]
+    assert [v.py__class__().py__name__() for v in arguments[0][1].infer()] == ["list"]
+
+
 def test_helper_process_internals() -> None:
     used = script()
     used.infer(3, 1)  # starts the helper

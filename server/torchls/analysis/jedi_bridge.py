@@ -28,6 +28,7 @@ from parso.python.tree import Module
 __all__ = [
     "CompForContext",
     "CLASS_METHODS",
+    "constructor_arguments",
     "INSTANCE_METHODS",
     "ValueSet",
     "environment_process",
@@ -46,6 +47,21 @@ __all__ = [
 # What torchls calls on inferred values: instances, and their classes.
 INSTANCE_METHODS = ("py__class__", "py__getattribute__", "is_instance")
 CLASS_METHODS = ("py__mro__", "py__name__", "is_class", "py__getattribute__")
+
+
+def constructor_arguments(instance: Any) -> list[tuple[str | None, Any]] | None:
+    """The arguments an instance was made with, as ``(keyword or None, lazy value)``; None if jedi did not keep them.
+
+    jedi keeps them on a ``TreeInstance`` (``_arguments``) to infer ``self.x = x``; torchls reads them to
+    know what a ``DataLoader`` was given (its dataset, its ``collate_fn``), which its members do not say.
+    """
+    arguments = getattr(instance, "_arguments", None)
+    if arguments is None or not callable(getattr(arguments, "unpack", None)):
+        return None
+    try:
+        return list(arguments.unpack())
+    except Exception:  # jedi cannot unpack them (`*args` of unknown length...)
+        return None
 
 
 def module_node(script: jedi.Script) -> Module:

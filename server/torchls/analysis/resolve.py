@@ -14,6 +14,7 @@ This module uses jedi internals (contexts, values, ``infer_trailer``), all throu
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +83,18 @@ class TorchIterator:
     """What ``model.parameters()`` or ``model.modules()`` gives: an iterator over torch objects."""
 
     yields: str
+
+
+@dataclass(frozen=True, eq=False)
+class TensorBatch:
+    """A ``DataLoader``'s batch whose every element is a tensor (``[x, y]`` from a ``TensorDataset``):
+    indexing it, or unpacking it in a ``for`` target, gives a tensor.
+    """
+
+
+DATA_LOADER = "torch.utils.data.dataloader.DataLoader"
+# What the default collate function turns into a tensor: tensors, NumPy arrays and numbers.
+COLLATED_TO_TENSORS = frozenset({"numpy.ndarray", "builtins.int", "builtins.float", "builtins.bool"})
 
 
 def qualified_name(value: Any) -> str:
@@ -173,7 +186,7 @@ class Resolver:
             if isinstance(value, TorchObject):
                 objects.append(value)
                 continue
-            if isinstance(value, (BoundMember, TorchIterator)) or not hasattr(value, "is_instance"):
+            if isinstance(value, (BoundMember, TorchIterator, TensorBatch)) or not hasattr(value, "is_instance"):
                 return None
             if _is_none(value) or _lacks(value, self._member):
                 continue
@@ -188,7 +201,7 @@ class Resolver:
         self._fresh_budget()
         names = set()
         for value in self._chain(self._context_of(nodes[0]), nodes, 0):
-            if isinstance(value, (TorchObject, BoundMember, TorchIterator)) or not value.is_module():
+            if isinstance(value, (TorchObject, BoundMember, TorchIterator, TensorBatch)) or not value.is_module():
                 return set()
             names.add(value.py__name__())
         return names
@@ -378,13 +391,77 @@ class Resolver:
             definition_context = definition.parent_context
             if statement.type == "expr_stmt" and tree_name.parent is statement:
                 results += self._expression(definition_context, statement.get_rhs(), depth + 1)
-            elif statement.type == "for_stmt" and statement.children[1] is tree_name:
-                for value in self._expression(definition_context, statement.children[3], depth + 1):
-                    if isinstance(value, TorchIterator):
-                        results.append(TorchObject(value.yields, ROOT_TITLES[value.yields]))
+            elif statement.type == "for_stmt":
+                results += self._loop_target(definition_context, statement, tree_name, depth)
             elif statement.type == "param" and statement.annotation is None:
                 results += self._from_call_sites(statement, depth)
         return results
+
+    def _loop_target(self, context: Any, loop: BaseNode, name: NodeOrLeaf, depth: int) -> list[Any]:
+        """What ``name`` in a ``for`` target gets: a torch iterator's items (``for p in model.parameters()``),
+        a ``DataLoader``'s batch or its tensors (``for x, y in loader``, ``for i, (x, y) in enumerate(loader)``).
+        """
+        path = _target_path(loop.children[1], name)
+        iterable = loop.children[3]
+        enumerated = _enumerated(iterable)
+        if path is None or (enumerated is not None and path[:1] != (1,)):
+            return []
+        if enumerated is not None:
+            iterable, path = enumerated, path[1:]
+        results: list[Any] = []
+        for value in self._expression(context, iterable, depth + 1):
+            if isinstance(value, TorchIterator) and not path:
+                results.append(TorchObject(value.yields, ROOT_TITLES[value.yields]))
+            elif (batch := self._batch(value)) is not None and len(path) <= 1:
+                # Unpacking a batch of tensors, or a tensor (along its first dimension), gives tensors.
+                tensor = isinstance(batch, TorchObject) or bool(path)
+                results.append(TorchObject("Tensor", ROOT_TITLES["Tensor"]) if tensor else batch)
+        return results
+
+    def _batch(self, value: Any) -> TorchObject | TensorBatch | None:
+        """A batch of the ``DataLoader`` ``value``: a tensor, or tensors, when the default collate function
+        makes them of its dataset's items (what ``__getitem__`` returns); None when that is not known.
+        """
+        loader = self._torch_value(value)
+        if loader is None or loader.class_name != DATA_LOADER or loader.jedi_value is None:
+            return None
+        arguments = jedi_bridge.constructor_arguments(loader.jedi_value)
+        if arguments is None or any(
+            key == "collate_fn" or (key == "batch_size" and not all(_is_number(v) for v in _safe(lazy.infer)))
+            for key, lazy in arguments
+        ):
+            return None  # another collate function, or maybe `batch_size=None` (no collation): not known
+        datasets = [lazy for key, lazy in arguments[:1] if key is None] + [v for k, v in arguments if k == "dataset"]
+        if len(datasets) != 1:
+            return None
+        kinds = set()
+        for dataset in _safe(datasets[0].infer):
+            for getitem in _safe(lambda: list(dataset.py__getattribute__("__getitem__"))):  # noqa: B023 (called at once)
+                for item in _safe(getitem.execute_with_values):
+                    kinds.add(self._collated(item))
+        if len(kinds) != 1:
+            return None
+        (kind,) = kinds
+        return TorchObject("Tensor", ROOT_TITLES["Tensor"]) if kind == "tensor" else TensorBatch() if kind else None
+
+    def _collated(self, item: Any) -> str:
+        """What the default collate function makes of a dataset item: "tensor", "tensors" (a list of them), or ""."""
+        if self._is_tensor_like(item):
+            return "tensor"
+        if qualified_name(_safe(item.py__class__)) not in ("builtins.tuple", "builtins.list"):
+            return ""
+        elements = _safe(lambda: [list(lazy.infer()) for lazy in item.py__iter__()])
+        if elements and all(values and all(map(self._is_tensor_like, values)) for values in elements):
+            return "tensors"
+        return ""
+
+    def _is_tensor_like(self, value: Any) -> bool:
+        obj = self._torch_value(value)
+        if obj is not None:
+            return obj.root == "Tensor"
+        return not isinstance(value, (BoundMember, TorchIterator, TensorBatch)) and (
+            qualified_name(_safe(value.py__class__)) in COLLATED_TO_TENSORS
+        )
 
     def _from_call_sites(self, param: Any, depth: int) -> list[Any]:
         """A parameter's values: what every call of its function in this module passes to it.
@@ -424,7 +501,7 @@ class Resolver:
     def _torch_value(self, value: Any) -> TorchObject | None:
         if isinstance(value, TorchObject):
             return value
-        if isinstance(value, (BoundMember, TorchIterator)) or not hasattr(value, "is_instance"):
+        if isinstance(value, (BoundMember, TorchIterator, TensorBatch)) or not hasattr(value, "is_instance"):
             return None
         return self._as_torch(value)
 
@@ -455,6 +532,10 @@ class Resolver:
         opener = trailer.children[0]
         results: list[Any] = []
         for value in values:
+            if isinstance(value, TensorBatch):
+                if opener == "[":
+                    results.append(TorchObject("Tensor", ROOT_TITLES["Tensor"]))
+                continue
             if isinstance(value, TorchIterator):
                 continue
             if isinstance(value, BoundMember):
@@ -703,3 +784,44 @@ def _is_target(statement: BaseNode, expr: NodeOrLeaf) -> bool:
             children[index + 1].type == "annassign" or children[index + 1].value == "="  # type: ignore[attr-defined]
         )
     )
+
+
+def _target_path(target: NodeOrLeaf, name: NodeOrLeaf) -> tuple[int, ...] | None:
+    """Where ``name`` sits in a ``for`` target: () for the target itself, (1,) for ``y`` in ``x, y``,
+    (1, 0) for ``x`` in ``i, (x, y)``; None for a starred name or when it is not there.
+    """
+    if target is name:
+        return ()
+    if target.type == "atom" and target.children[0] in ("(", "["):  # type: ignore[attr-defined]
+        return _target_path(target.children[1], name) if len(target.children) == 3 else None  # type: ignore[attr-defined]
+    if target.type not in ("exprlist", "testlist_star_expr", "testlist_comp"):
+        return None
+    parts = [child for child in target.children if child != ","]  # type: ignore[attr-defined]
+    for index, part in enumerate(parts):
+        inner = _target_path(part, name)
+        if inner is not None:
+            return (index, *inner)
+    return None
+
+
+def _enumerated(iterable: NodeOrLeaf) -> NodeOrLeaf | None:
+    """``loader`` in ``enumerate(loader)`` (the builtin, by name, with one argument), else None."""
+    if iterable.type != "atom_expr" or len(iterable.children) != 2:  # type: ignore[attr-defined]
+        return None
+    callee, trailer = iterable.children  # type: ignore[attr-defined]
+    if callee.type != "name" or callee.value != "enumerate" or trailer.children[0] != "(" or len(trailer.children) != 3:
+        return None
+    argument = trailer.children[1]
+    return None if argument.type in ("arglist", "argument") else argument
+
+
+def _is_number(value: Any) -> bool:
+    return qualified_name(_safe(value.py__class__)) == "builtins.int"
+
+
+def _safe(function: Callable[[], Any]) -> Any:
+    """``function()``, or an empty list where jedi fails on the user's code."""
+    try:
+        return function()
+    except Exception:
+        return []
