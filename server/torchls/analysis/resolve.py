@@ -381,7 +381,7 @@ class Resolver:
         if depth >= MAX_DEPTH:
             return []
         results: list[Any] = []
-        for definition in context.goto(name, name.start_pos):
+        for definition in self._bindings(context, name):
             tree_name = getattr(definition, "tree_name", None)
             if tree_name is None or tree_name is name:
                 continue
@@ -397,17 +397,37 @@ class Resolver:
                 results += self._from_call_sites(statement, depth)
         return results
 
+    def _bindings(self, context: Any, name: Any) -> list[Any]:
+        """The assignments ``name`` refers to. In ``x = x.flatten(1)`` jedi's goto gives the right-hand
+        ``x`` its own statement, which is not bound yet: the bindings before that statement are meant.
+        """
+        definitions = list(context.goto(name, name.start_pos))
+        statement = name.search_ancestor("expr_stmt")
+        if statement is not None and any(
+            getattr(d, "tree_name", None) is not None and d.tree_name.get_definition() is statement for d in definitions
+        ):
+            return list(context.goto(name, statement.start_pos))
+        return definitions
+
     def _loop_target(self, context: Any, loop: BaseNode, name: NodeOrLeaf, depth: int) -> list[Any]:
         """What ``name`` in a ``for`` target gets: a torch iterator's items (``for p in model.parameters()``),
-        a ``DataLoader``'s batch or its tensors (``for x, y in loader``, ``for i, (x, y) in enumerate(loader)``).
+        a ``DataLoader``'s batch or its tensors (``for x, y in loader``), through ``enumerate`` and ``zip``.
         """
         path = _target_path(loop.children[1], name)
-        iterable = loop.children[3]
-        enumerated = _enumerated(iterable)
-        if path is None or (enumerated is not None and path[:1] != (1,)):
+        return [] if path is None else self._items(context, loop.children[3], path, depth)
+
+    def _items(self, context: Any, iterable: NodeOrLeaf, path: tuple[int, ...], depth: int) -> list[Any]:
+        """The values at ``path`` (see ``_target_path``) of what iterating ``iterable`` gives."""
+        wrapped = _builtin_call(iterable, ("enumerate", "zip"))
+        if wrapped is not None:
+            function, arguments = wrapped
+            if not path:
+                return []  # the pair itself
+            if function == "enumerate" and path[0] == 1 and len(arguments) == 1:
+                return self._items(context, arguments[0], path[1:], depth)
+            if function == "zip" and path[0] < len(arguments):
+                return self._items(context, arguments[path[0]], path[1:], depth)
             return []
-        if enumerated is not None:
-            iterable, path = enumerated, path[1:]
         results: list[Any] = []
         for value in self._expression(context, iterable, depth + 1):
             if isinstance(value, TorchIterator) and not path:
@@ -804,15 +824,20 @@ def _target_path(target: NodeOrLeaf, name: NodeOrLeaf) -> tuple[int, ...] | None
     return None
 
 
-def _enumerated(iterable: NodeOrLeaf) -> NodeOrLeaf | None:
-    """``loader`` in ``enumerate(loader)`` (the builtin, by name, with one argument), else None."""
-    if iterable.type != "atom_expr" or len(iterable.children) != 2:  # type: ignore[attr-defined]
+def _builtin_call(node: NodeOrLeaf, names: tuple[str, ...]) -> tuple[str, list[NodeOrLeaf]] | None:
+    """``("zip", [a, b])`` for ``zip(a, b)``: a call of one of ``names`` (builtins, by name) with positional
+    arguments only; else None.
+    """
+    if node.type != "atom_expr" or len(node.children) != 2:  # type: ignore[attr-defined]
         return None
-    callee, trailer = iterable.children  # type: ignore[attr-defined]
-    if callee.type != "name" or callee.value != "enumerate" or trailer.children[0] != "(" or len(trailer.children) != 3:
+    callee, trailer = node.children  # type: ignore[attr-defined]
+    if callee.type != "name" or callee.value not in names or trailer.children[0] != "(" or len(trailer.children) != 3:
         return None
     argument = trailer.children[1]
-    return None if argument.type in ("arglist", "argument") else argument
+    arguments = [c for c in argument.children if c != ","] if argument.type == "arglist" else [argument]
+    if any(a.type == "argument" for a in arguments):
+        return None  # a keyword, `*args` or a generator expression
+    return callee.value, arguments
 
 
 def _is_number(value: Any) -> bool:
