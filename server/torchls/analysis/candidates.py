@@ -122,9 +122,9 @@ def access_of(leaf: Name) -> MemberAccess | None:
     return MemberAccess(expr=expr, index=expr.children.index(trailer), member=leaf)
 
 
-def bare_attribute_statements(used: dict[str, list[Name]], skip: frozenset[str]) -> Iterator[MemberAccess]:
-    """Every statement that is only ``x.name`` (``trainer.fit``), for names not in ``skip``, in source order."""
-    leaves = [leaf for name, found in used.items() if name not in skip for leaf in found]
+def bare_attribute_statements(used: dict[str, list[Name]]) -> Iterator[MemberAccess]:
+    """Every statement that is only ``x.name`` (``trainer.fit``), in source order."""
+    leaves = [leaf for found in used.values() for leaf in found]
     for leaf in sorted(leaves, key=lambda leaf: leaf.start_pos):
         trailer = leaf.parent
         if trailer is None or trailer.type != "trailer" or trailer.children[0] != ".":

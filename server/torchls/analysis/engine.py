@@ -208,7 +208,12 @@ class Analyzer:
                 if finding is not None:
                     findings.append(finding)
         if settings.enabled(missing_call.CODE):
-            for access in filter(analysed, bare_attribute_statements(used, self.catalog.member_names)):
+            # A bare `x.name` not reported as torch's: the receiver's own class may define `name` (a model's
+            # `head()` shares its name with a torch attribute, `AdaptiveLogSoftmaxWithLoss.head`).
+            reported = {finding.span.start for finding in findings}
+            for access in filter(analysed, bare_attribute_statements(used)):
+                if access.member.start_pos in reported:
+                    continue
                 finding = self._guarded(self._check_own_method, access, resolver, settings)
                 if finding is not None:
                     findings.append(finding)
@@ -434,7 +439,15 @@ class Analyzer:
         return _Receiver(members, how)
 
     def _check_own_method(self, access: MemberAccess, resolver: Resolver, settings: Settings) -> Finding | None:
-        """``trainer.fit`` alone: a method the receiver's own class (a library's, the user's) defines."""
+        """``trainer.fit`` alone: a method the receiver's own class (a library's, the user's) defines.
+
+        A name torch also has is reported only on a torch object (a model's own ``head()``), not on a
+        class of its own that borrows the name (``registry.eval``).
+        """
+        if access.name in self.catalog.member_names and not resolver.torch_objects(
+            access.receiver_nodes, access.expr.children[access.index]
+        ):
+            return None
         own = resolver.own_members(access.receiver_nodes, access.name)
         if own is None or own.kind != "method":
             return None
