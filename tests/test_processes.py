@@ -7,8 +7,10 @@ up) and nothing of the tree may remain 10 s later. Linux only (/proc).
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
+import struct
 import subprocess
 import sys
 import textwrap
@@ -18,9 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.training_module import training_module
 from torchls.analysis.environment import find_environment
 from torchls.lifetime import HELPER_SCRIPT, pid_alive
+
+from .training_module import training_module
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process trees from /proc")
 
@@ -88,6 +91,47 @@ def jedi_helpers(pids: set[int]) -> set[int]:
     return {pid for pid in pids if "jedi/inference/compiled/subprocess/__main__.py" in cmdline(pid)}
 
 
+def sleeping(pid: int) -> bool:
+    """``pid``'s main thread is in a timed sleep (``time.sleep``), as the kernel's wait channel says."""
+    try:
+        return "nanosleep" in Path(f"/proc/{pid}/wchan").read_text()
+    except OSError:
+        return False
+
+
+IN_OPEN = 0x20  # <sys/inotify.h>
+INOTIFY_EVENT = struct.Struct("iIII")  # wd, mask, cookie, len; then len bytes of name
+
+
+class OpenedFiles:
+    """The names of the files in ``folder`` that any process opened since this was made (Linux inotify)."""
+
+    def __init__(self, folder: Path) -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        self.fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        if self.fd < 0 or libc.inotify_add_watch(self.fd, os.fsencode(folder), IN_OPEN) < 0:
+            raise OSError(ctypes.get_errno(), "inotify")
+        self.names: set[str] = set()
+
+    def __call__(self) -> set[str]:
+        while True:
+            try:
+                events = os.read(self.fd, 65536)
+            except BlockingIOError:
+                return self.names
+            offset = 0
+            while offset < len(events):
+                *_, length = INOTIFY_EVENT.unpack_from(events, offset)
+                offset += INOTIFY_EVENT.size
+                name = events[offset : offset + length].rstrip(b"\0")
+                offset += length
+                if name:  # the folder itself is opened to list it
+                    self.names.add(os.fsdecode(name))
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """60 files: long enough to check that the workers are busy when the run is killed."""
@@ -105,18 +149,18 @@ def workers_busy(tree: set[int]) -> bool:
 
 @pytest.fixture
 def check_run(project: Path) -> Iterator[tuple[subprocess.Popen[str], set[int]]]:
-    """``torchls check --jobs 2`` in its own process group, and its tree once both workers run."""
+    """``torchls check --jobs 2`` in its own process group, and its tree once both workers analyse files."""
+    opened = OpenedFiles(project)  # with --no-cache only the workers read the files: to analyse them
     process = subprocess.Popen(
         CHECK, cwd=project, env=ENV, text=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         start_new_session=True,
     )  # fmt: skip
     tree: set[int] = set()
     try:
-        tree = collect_tree(process.pid, workers_busy)
-        time.sleep(1)  # mid-run: files are being analysed
-        tree |= descendants(process.pid)
+        tree = collect_tree(process.pid, lambda tree: workers_busy(tree) and len(opened()) >= 2)
         yield process, tree
     finally:
+        opened.close()
         process.kill()
         survivors(tree, 0)  # strays hold its stderr open: communicate would wait for them
         process.communicate()
@@ -157,8 +201,9 @@ from pygls.lsp.client import LanguageClient
 
 async def main(process_id, file):
     client = LanguageClient("editor", "1")
-    published = asyncio.Event()
+    published, ready = asyncio.Event(), asyncio.Event()
     client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)(lambda params: published.set())
+    client.feature("torchls/status")(lambda params: params.state == "ready" and ready.set())
     await client.start_io(sys.executable, "-m", "torchls", "serve")
     await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities(),
                                                          process_id=process_id))
@@ -168,8 +213,10 @@ async def main(process_id, file):
     client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text)))
     if sys.argv[3] == "idle":
         await asyncio.wait_for(published.wait(), 240)
-    else:  # busy: the server is analysing the file
-        await asyncio.sleep(3)
+    else:  # busy: torch is loaded ("ready"), the file's analysis is next on the jedi thread, and not done
+        await asyncio.wait_for(ready.wait(), 240)
+        if published.is_set():
+            print("analysed too soon: make the file longer", flush=True)
     print("ready", flush=True)
     await asyncio.sleep(3600)
 
@@ -259,15 +306,12 @@ def test_jedi_helper_ends_with_a_killed_parent_even_when_busy() -> None:
         environment = find_environment(sys.executable)
         helper = environment._subprocess
         threading.Thread(target=helper._send, args=(None, time.sleep, (120,), {}), daemon=True).start()
-        time.sleep(1)
-        print("ready", flush=True)
         time.sleep(3600)
     """)
-    parent = subprocess.Popen([sys.executable, "-c", script], env=ENV, text=True, stdout=subprocess.PIPE)
+    parent = subprocess.Popen([sys.executable, "-c", script], env=ENV, text=True)
     try:
-        assert parent.stdout is not None
-        assert parent.stdout.readline() == "ready\n"
-        helpers = jedi_helpers(descendants(parent.pid))
+        tree = collect_tree(parent.pid, lambda tree: any(sleeping(pid) for pid in jedi_helpers(tree)), timeout_s=120)
+        helpers = jedi_helpers(tree)
         assert helpers
         parent.kill()
         parent.wait()

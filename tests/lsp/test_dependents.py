@@ -5,29 +5,22 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import pytest_lsp
+import pytest
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
-from .helpers import SERVER_COMMAND, TIMEOUT_S, wait_for_diagnostics
+from .helpers import TIMEOUT_S, wait_for_diagnostics
 
 PLAIN = "class Net:\n    def state_dict(self):\n        return {}\n"
 MODULE = "from torch import nn\n\n\nclass Net(nn.Module):\n    pass\n"
 TRAIN = "import torch\n\nfrom models import Net\n\nnet = Net()\ntorch.save(net.state_dict, 'net.pt')\n"
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND))
-async def client(lsp_client: LanguageClient, tmp_path: Path):  # type: ignore[no-untyped-def]
+@pytest.fixture
+def workspace_folders(tmp_path: Path) -> list[Path]:
     (tmp_path / "models.py").write_text(PLAIN)
     (tmp_path / "train.py").write_text(TRAIN)
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            workspace_folders=[types.WorkspaceFolder(uri=tmp_path.as_uri(), name="project")],
-        )
-    )
-    yield
-    await lsp_client.shutdown_session()
+    return [tmp_path]
 
 
 async def test_saving_an_imported_file_diagnoses_its_dependents_again(client: LanguageClient, tmp_path: Path) -> None:

@@ -3,42 +3,24 @@ notices, restarts it, re-analyses, and the user sees at most a log line."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import time
 from pathlib import Path
 
 import pytest
-import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
 from ..training_module import training_module
-from .helpers import SERVER_COMMAND, wait_for_diagnostics
+from .helpers import child_processes, server_pid, torchls_env, wait_for_diagnostics, wait_until, worker_threads_cpu
 
 SOURCE = "import torch\nmodel = torch.nn.Linear(2, 2)\nmodel.eval\nx = torch.ones(2)\nx.shape(0)\n"
-
-
-@pytest_lsp.fixture(
-    config=ClientServerConfig(server_command=SERVER_COMMAND, server_env={**os.environ, "TORCHLS_HANG_TIMEOUT": "3"})
-)
-async def client(lsp_client: LanguageClient, tmp_path):  # type: ignore[no-untyped-def]
-    await lsp_client.initialize_session(
-        types.InitializeParams(capabilities=client_capabilities("visual-studio-code"), root_uri=tmp_path.as_uri())
-    )
-    yield
-    await lsp_client.shutdown_session()
+ANALYSING_TICKS = 20  # 0.2 s of CPU on the jedi thread: an analysis is under way
 
 
 def jedi_processes(client: LanguageClient) -> list[int]:
-    server = client._server  # the server process pytest-lsp started
-    assert server is not None
-    return [
-        int(pid)
-        for children in Path(f"/proc/{server.pid}/task").glob("*/children")
-        for pid in children.read_text().split()
-    ]
+    return child_processes(server_pid(client))
 
 
 async def open_and_edit(client: LanguageClient, tmp_path: Path) -> tuple[str, list[int]]:
@@ -59,6 +41,7 @@ def edit(client: LanguageClient, uri: str) -> None:
     )
 
 
+@pytest.mark.parametrize("server_env", [torchls_env(TORCHLS_HANG_TIMEOUT="3")], ids=["hang-3s"])
 @pytest.mark.parametrize("fault", [signal.SIGKILL, signal.SIGSTOP], ids=["killed", "frozen"])
 async def test_environment_process_fault(client: LanguageClient, tmp_path: Path, fault: signal.Signals) -> None:
     uri, processes = await open_and_edit(client, tmp_path)
@@ -79,39 +62,31 @@ async def test_environment_process_fault(client: LanguageClient, tmp_path: Path,
                 pass
 
 
-@pytest_lsp.fixture(
-    config=ClientServerConfig(server_command=SERVER_COMMAND, server_env={**os.environ, "TORCHLS_TIME_BUDGET": "8"})
-)
-async def busy_client(lsp_client: LanguageClient, tmp_path):  # type: ignore[no-untyped-def]
-    await lsp_client.initialize_session(
-        types.InitializeParams(capabilities=client_capabilities("visual-studio-code"), root_uri=tmp_path.as_uri())
-    )
-    yield
-    await lsp_client.shutdown_session()
-
-
-async def test_the_editor_never_waits_behind_a_long_analysis(busy_client: LanguageClient, tmp_path: Path) -> None:
+@pytest.mark.parametrize("server_env", [torchls_env(TORCHLS_TIME_BUDGET="8")], ids=["budget-8s"])
+async def test_the_editor_never_waits_behind_a_long_analysis(client: LanguageClient, tmp_path: Path) -> None:
     small = (tmp_path / "small.py").as_uri()
-    busy_client.text_document_did_open(
-        types.DidOpenTextDocumentParams(types.TextDocumentItem(small, "python", 1, SOURCE))
-    )
-    await wait_for_diagnostics(busy_client, small, 1)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(small, "python", 1, SOURCE)))
+    await wait_for_diagnostics(client, small, 1)
     huge = (tmp_path / "huge.py").as_uri()
     text = training_module(50_000, bug_every=1)
-    busy_client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(huge, "python", 1, text)))
-    await asyncio.sleep(1)  # its analysis is under way
+    idle = worker_threads_cpu(server_pid(client))
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(huge, "python", 1, text)))
+    await wait_until(
+        lambda: worker_threads_cpu(server_pid(client)) - idle >= ANALYSING_TICKS, "the analysis of huge.py started"
+    )
     start = time.monotonic()
-    actions = await busy_client.text_document_code_action_async(
+    actions = await client.text_document_code_action_async(
         types.CodeActionParams(
             types.TextDocumentIdentifier(huge),
             types.Range(types.Position(0, 0), types.Position(0, 0)),
             types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.SourceFixAll]),
         )
     )
-    hover = await busy_client.text_document_hover_async(
+    hover = await client.text_document_hover_async(
         types.HoverParams(types.TextDocumentIdentifier(small), types.Position(2, 7))
     )
     assert time.monotonic() - start < 9, "code actions and hover answered while the analysis ran"
+    assert huge not in client.diagnostics, "answered before the analysis of huge.py ended"
     assert actions is None and hover is not None
-    diagnostics = await wait_for_diagnostics(busy_client, huge, 1)  # partial results, within the budget
+    diagnostics = await wait_for_diagnostics(client, huge, 1)  # partial results, within the budget
     assert 0 < len(diagnostics) < 4 * (len(text.splitlines()) // 54)

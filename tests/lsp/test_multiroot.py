@@ -6,34 +6,25 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest_lsp
+import pytest
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
-from .helpers import SERVER_COMMAND, wait_for_diagnostics
+from .helpers import wait_for_diagnostics
 
 SOURCE = "import torch\n\nmodel = torch.nn.Linear(2, 2)\nmodel.eval\n"
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND))
-async def client(lsp_client: LanguageClient, tmp_path: Path):  # type: ignore[no-untyped-def]
+@pytest.fixture
+def workspace_folders(tmp_path: Path) -> list[Path]:
+    """Two folders, "plain" the root."""
     for name in ("plain", "isolated"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "train.py").write_text(SOURCE)
     (tmp_path / "plain" / "pyproject.toml").write_text('[tool.torchls]\nseverity = { TL001 = "hint" }\n')
     # A project virtualenv without torch: types are inferred from the imports there.
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "isolated" / ".venv")], check=True)
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=(tmp_path / "plain").as_uri(),
-            workspace_folders=[
-                types.WorkspaceFolder(uri=(tmp_path / name).as_uri(), name=name) for name in ("plain", "isolated")
-            ],
-        )
-    )
-    yield
-    await lsp_client.shutdown_session()
+    return [tmp_path / "plain", tmp_path / "isolated"]
 
 
 def open_file(client: LanguageClient, path: Path) -> str:

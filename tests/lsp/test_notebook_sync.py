@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
-from .helpers import SERVER_COMMAND, TIMEOUT_S, apply_edits, current_diagnostics, uses_pull
+from .helpers import TIMEOUT_S, apply_edits, current_diagnostics, uses_pull
 
 CELLS = [
     "import torch\n%matplotlib inline\nmodel = torch.nn.Linear(2, 2)\n",
@@ -29,21 +28,18 @@ KINDS = [
 ]
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND), params=["push", "pull"])
-async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
-    capabilities = client_capabilities("visual-studio-code")
+@pytest.fixture(params=["push", "pull"])
+def diagnostics(request: pytest.FixtureRequest) -> str:
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def capabilities(capabilities: types.ClientCapabilities) -> types.ClientCapabilities:
+    """The shared capabilities, with notebook document sync."""
     capabilities.notebook_document = types.NotebookDocumentClientCapabilities(
         synchronization=types.NotebookDocumentSyncClientCapabilities()
     )
-    assert capabilities.text_document is not None
-    capabilities.text_document.diagnostic = types.DiagnosticClientCapabilities() if request.param == "pull" else None
-    # lsprotocol's converter has no hook for the `notebook` union of a notebook filter (microsoft/lsprotocol
-    # issue 228): without one this client cannot read the server's capabilities. Editors are unaffected.
-    notebook_filter = types.NotebookDocumentFilterWithCells.__attrs_attrs__.notebook.type  # type: ignore[attr-defined]
-    lsp_client.protocol._converter.register_structure_hook(notebook_filter, lambda value, _: value)
-    await lsp_client.initialize_session(types.InitializeParams(capabilities=capabilities, root_uri=tmp_path.as_uri()))
-    yield
-    await lsp_client.shutdown_session()
+    return capabilities
 
 
 async def test_cells_are_analysed_together(client: LanguageClient, tmp_path: Path) -> None:

@@ -4,24 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest_lsp
+import pytest
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
-from .helpers import SERVER_COMMAND, current_diagnostics
+from .helpers import current_diagnostics
 
 BUG = "import torch\nmodel = torch.nn.Linear(1, 1)\nmodel.eval\n"
 PYPROJECT = '[tool.torchls]\nper-file-ignores = { "tests/*" = ["TL001"] }\n'
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND))
-async def client(lsp_client: LanguageClient, tmp_path: Path):  # type: ignore[no-untyped-def]
+@pytest.fixture
+def workspace_folders(tmp_path: Path) -> list[Path]:
     (tmp_path / "pyproject.toml").write_text(PYPROJECT)
-    await lsp_client.initialize_session(
-        types.InitializeParams(capabilities=client_capabilities("visual-studio-code"), root_uri=tmp_path.as_uri())
-    )
-    yield
-    await lsp_client.shutdown_session()
+    return [tmp_path]
 
 
 async def test_per_file_ignores_silence_the_editor_too(client: LanguageClient, tmp_path: Path) -> None:

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 import pytest
-import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
-from pytest_lsp.client import make_test_lsp_client
+from pytest_lsp import LanguageClient
 
 from .helpers import apply_edits, wait_for_diagnostics
 
@@ -31,29 +28,9 @@ print(torch.zeros(2).shape(0))
 """
 
 
-def make_client() -> LanguageClient:
-    """pytest-lsp's client, reading pylsp's notebook capability (it omits the required ``notebook``)."""
-    client = make_test_lsp_client()
-    converter = client.protocol._converter
-    strict = converter.get_structure_hook(types.NotebookDocumentSyncOptions)
-
-    def lenient(data: dict[str, Any], cls: type) -> types.NotebookDocumentSyncOptions:
-        selectors = [{"notebook": "*", **selector} for selector in data.get("notebookSelector", [])]
-        return strict({**data, "notebookSelector": selectors}, cls)  # type: ignore[no-any-return]
-
-    converter.register_structure_hook(types.NotebookDocumentSyncOptions, lenient)
-    return client
-
-
-@pytest_lsp.fixture(
-    config=ClientServerConfig(server_command=[sys.executable, "-m", "pylsp"], client_factory=make_client)
-)
-async def client(lsp_client: LanguageClient, tmp_path):  # type: ignore[no-untyped-def]
-    await lsp_client.initialize_session(
-        types.InitializeParams(capabilities=client_capabilities("visual-studio-code"), root_uri=tmp_path.as_uri())
-    )
-    yield
-    await lsp_client.shutdown_session()
+@pytest.fixture
+def server_command() -> list[str]:
+    return [sys.executable, "-m", "pylsp"]  # the shared client reads pylsp's lenient notebook capability
 
 
 async def torchls_diagnostics(client: LanguageClient, uri: str) -> Sequence[types.Diagnostic]:

@@ -4,21 +4,12 @@ and utf-32 (Emacs), on a line with emoji, accents and CJK text before the bug.""
 from __future__ import annotations
 
 import pytest
-import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import client_capabilities
 
 from torchls import __version__
 
-from .helpers import (
-    SERVER_COMMAND,
-    apply_edits,
-    current_diagnostics,
-    encoding_of,
-    units,
-    uses_pull,
-    wait_for_diagnostics,
-)
+from .helpers import EditorClient, apply_edits, current_diagnostics, encoding_of, units, uses_pull, wait_for_diagnostics
 
 SOURCE = """import torch
 from torch import nn, optim
@@ -32,16 +23,16 @@ with torch.no_grad:
 EVAL_LINE = 4
 
 
-@pytest_lsp.fixture(
-    config=ClientServerConfig(server_command=SERVER_COMMAND),
-    params=["visual-studio-code", "neovim@v0.11.0", "emacs"],
-)
-async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, tmp_path):  # type: ignore[no-untyped-def]
-    capabilities = client_capabilities(request.param)
-    result = await lsp_client.initialize_session(
-        types.InitializeParams(capabilities=capabilities, root_uri=tmp_path.as_uri())
-    )
-    lsp_client.encoding = encoding_of(result)  # type: ignore[attr-defined]
+@pytest.fixture(params=["visual-studio-code", "neovim@v0.11.0", "emacs"])
+def capabilities(request: pytest.FixtureRequest) -> types.ClientCapabilities:
+    """The editor's own capabilities, as recorded by pytest-lsp (Neovim 0.11 pulls diagnostics)."""
+    return client_capabilities(request.param)
+
+
+async def test_diagnose_hover_fix_and_close(client: EditorClient, tmp_path) -> None:
+    result = client.initialize_result
+    assert result is not None
+    encoding = encoding_of(result)
     diagnostics = result.capabilities.diagnostic_provider  # what the server does: workspace reports, and
     assert isinstance(diagnostics, types.DiagnosticOptions)  # findings that rest on imported files
     assert diagnostics.workspace_diagnostics and diagnostics.inter_file_dependencies
@@ -49,12 +40,7 @@ async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, tmp
         "torchls",
         __version__,
     )
-    yield
-    await lsp_client.shutdown_session()
 
-
-async def test_diagnose_hover_fix_and_close(client: LanguageClient, tmp_path) -> None:
-    encoding: str = client.encoding  # type: ignore[attr-defined]
     path = tmp_path / "train.py"
     path.write_text(SOURCE, encoding="utf-8")
     uri = path.as_uri()

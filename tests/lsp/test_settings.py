@@ -6,12 +6,12 @@ import asyncio
 import sys
 from typing import Any
 
-import pytest_lsp
+import pytest
 import torch
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
-from .helpers import SERVER_COMMAND, TIMEOUT_S, apply_edits, wait_for_diagnostics
+from .helpers import TIMEOUT_S, EditorClient, apply_edits, wait_for_diagnostics
 
 SOURCE = """import torch
 
@@ -25,23 +25,9 @@ print(x.shape)
 """
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND))
-async def client(lsp_client: LanguageClient, tmp_path):  # type: ignore[no-untyped-def]
-    lsp_client.statuses = []  # type: ignore[attr-defined]
-
-    @lsp_client.feature("torchls/status")
-    def status(params: Any) -> None:
-        lsp_client.statuses.append(params)  # type: ignore[attr-defined]
-
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=tmp_path.as_uri(),
-            initialization_options={"torchls": {"python": "/nonexistent/bin/python", "debounceMs": 50}},
-        )
-    )
-    yield
-    await lsp_client.shutdown_session()
+@pytest.fixture
+def initialization_options() -> Any:
+    return {"torchls": {"python": "/nonexistent/bin/python", "debounceMs": 50}}
 
 
 def open_document(client: LanguageClient, tmp_path, text: str = SOURCE) -> str:  # type: ignore[no-untyped-def]
@@ -123,18 +109,18 @@ async def test_ignore_action_and_unsafe_fix(client: LanguageClient, tmp_path) ->
     assert [d.range.start.line for d in await wait_for_diagnostics(client, uri, 2)] == [4]
 
 
-async def wait_for_status(client: LanguageClient, count: int) -> Any:
+async def wait_for_status(client: EditorClient, count: int) -> Any:
     """The ``count``-th ``torchls/status`` notification (the editor's status display)."""
 
     async def wait() -> Any:
-        while len(client.statuses) < count:  # type: ignore[attr-defined]
+        while len(client.statuses) < count:
             await asyncio.sleep(0.05)
-        return client.statuses[count - 1]  # type: ignore[attr-defined]
+        return client.statuses[count - 1]
 
     return await asyncio.wait_for(wait(), TIMEOUT_S)
 
 
-async def test_status_says_which_interpreter_and_torch(client: LanguageClient, tmp_path) -> None:
+async def test_status_says_which_interpreter_and_torch(client: EditorClient, tmp_path) -> None:
     assert (await wait_for_status(client, 1)).state == "indexing"
     ready = await wait_for_status(client, 2)
     assert ready.state == "ready" and "/nonexistent/bin/python" in ready.problem

@@ -7,11 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
-from .helpers import SERVER_COMMAND, TIMEOUT_S
+from .helpers import TIMEOUT_S, wait_until
 
 # Progress on a token the client put in its request is allowed by the spec; pytest-lsp only knows
 # tokens the server created with window/workDoneProgress/create.
@@ -20,26 +19,20 @@ pytestmark = pytest.mark.filterwarnings("ignore:Unknown progress token")
 EXAMPLE = Path(__file__).parents[2] / "examples" / "train.py"
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND))
-async def client(lsp_client: LanguageClient, tmp_path):  # type: ignore[no-untyped-def]
+@pytest.fixture
+def workspace_folders(tmp_path: Path) -> list[Path]:
     for name in ("a", "b", "c", "d", "e", "f"):
         shutil.copy(EXAMPLE, tmp_path / f"{name}.py")
     (tmp_path / "clean.py").write_text("import torch\nprint(torch.ones(1).item())\n")
     (tmp_path / "legacy").mkdir()
     shutil.copy(EXAMPLE, tmp_path / "legacy" / "old.py")
     (tmp_path / "pyproject.toml").write_text('[tool.torchls]\nexclude = ["legacy"]\n')
-    capabilities = client_capabilities("visual-studio-code")
-    assert capabilities.text_document is not None
-    capabilities.text_document.diagnostic = types.DiagnosticClientCapabilities()
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=capabilities,
-            root_uri=tmp_path.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=tmp_path.as_uri(), name="project")],
-        )
-    )
-    yield
-    await lsp_client.shutdown_session()
+    return [tmp_path]
+
+
+@pytest.fixture
+def diagnostics() -> str:
+    return "pull"
 
 
 async def test_workspace_diagnostics_with_progress(client: LanguageClient, tmp_path: Path) -> None:
@@ -56,11 +49,23 @@ async def test_workspace_diagnostics_with_progress(client: LanguageClient, tmp_p
 
     # Asked again with the result ids it has, the server waits for an edit (VS Code asks again at once:
     # answering at once would analyse the workspace over and over), then sends only what changed.
+    # Its pass over the files has a progress token, so the test sees when that pass has ended.
     previous = [types.PreviousResultId(uri=item.uri, value=item.result_id) for item in report.items]
     again = asyncio.ensure_future(
-        client.workspace_diagnostic_async(types.WorkspaceDiagnosticParams(previous_result_ids=previous))
+        client.workspace_diagnostic_async(
+            types.WorkspaceDiagnosticParams(previous_result_ids=previous, work_done_token="w1-again")
+        )
     )
-    await asyncio.sleep(2)
+
+    def pass_ended() -> bool:
+        return any(getattr(p, "kind", None) == "end" for p in client.progress_reports.get("w1-again", []))
+
+    await wait_until(pass_ended, "the second pass over the workspace ended")
+    # An answer sent at the end of the pass would come before the answer to a request sent after it.
+    never_opened = types.TextDocumentIdentifier((tmp_path / "never.py").as_uri())
+    await asyncio.wait_for(
+        client.text_document_hover_async(types.HoverParams(never_opened, types.Position(0, 0))), TIMEOUT_S
+    )
     assert not again.done()
     clean = (tmp_path / "clean.py").as_uri()
     client.text_document_did_open(
