@@ -23,3 +23,16 @@ def torchls(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 def seeded_bug_lines(path: Path) -> list[int]:
     """The 1-based lines of ``path`` marked ``# bug``."""
     return [n for n, line in enumerate(path.read_text().splitlines(), 1) if "# bug" in line]
+
+
+def booby_trapped_workspace(folder: Path) -> Path:
+    marker = folder / "EXECUTED"
+    trap = f"from pathlib import Path\nPath({str(marker)!r}).touch()\n"
+    (folder / "helpers.py").write_text(trap + "import torch\nclass Net(torch.nn.Module):\n    pass\n")
+    (folder / "conftest.py").write_text(trap)
+    (folder / "sitecustomize.py").write_text(trap)
+    (folder / "setup.py").write_text(trap)
+    (folder / "main.py").write_text(
+        trap + "from helpers import Net\nif __name__ == '__main__':\n    net = Net()\n    net.eval\n"
+    )
+    return marker
