@@ -75,6 +75,10 @@ class ServerOptions:
         entry = self._folder(folder)
         return entry.python if entry is not None and entry.python is not None else self.python
 
+    def pythons(self) -> tuple[str | None, ...]:
+        """Every interpreter setting (a change in any of them loads another environment)."""
+        return (self.python, *(entry.python for entry in self.folders))
+
     def rule_overrides_for(self, folder: Path | None) -> dict[str, Any]:
         """The rule settings for ``folder``'s files: its own, else the top-level ones."""
         entry = self._folder(folder)
