@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.editors.test_editors import TIMEOUT_S, editor
+from tests.editors.common import TIMEOUT_S, editor
 
 CLIENT = Path(__file__).parents[2] / "vscode-client"
 E2E = CLIENT / "e2e"
