@@ -4,8 +4,8 @@ An analyzer is made per (folder, interpreter asked for): each folder has its own
 ``.venv``, or the interpreter the editor chose for it) and import root. The pool owns their
 lifetime: asking for another interpreter in a folder closes that folder's analyzer (its watchdog
 thread, jedi helper process and jedi state go with it) and no other folder's, and closing the pool
-closes them all. Not thread-safe: use it from the one thread
-that runs analyses, as the analyzers themselves.
+closes them all. Not thread-safe: use it from the one thread that runs analyses, as the analyzers
+themselves.
 """
 
 from __future__ import annotations
