@@ -46,3 +46,25 @@ def test_unusable_interpreter_falls_back_or_raises(tmp_path: Path) -> None:
             AnalyzerPool().get("/nonexistent/bin/python", tmp_path, fallback=False)
     finally:
         pool.close()
+
+
+def test_another_interpreter_in_one_folder_replaces_only_that_folders_analyzer(tmp_path: Path) -> None:
+    first_folder, second_folder = tmp_path / "first", tmp_path / "second"
+    first_folder.mkdir()
+    second_folder.mkdir()
+    pool = AnalyzerPool()
+    try:
+        first = pool.get(None, first_folder).analyzer
+        assert [f.code for f in first.analyze(BUG, first_folder / "train.py")] == ["TL001"]
+        first_helper = jedi_bridge.environment_process(first.environment)
+        second = pool.get(None, second_folder).analyzer
+
+        replaced = pool.get(sys.executable, second_folder).analyzer  # the second folder's interpreter changed
+        assert replaced is not second and pool.has(sys.executable, second_folder)
+        assert not pool.has(None, second_folder)
+        assert pool.get(None, first_folder).analyzer is first and pool.has(None, first_folder)
+        assert first_helper is not None and not first_helper.is_crashed
+        assert sorted(map(id, pool.analyzers())) == sorted(map(id, [first, replaced]))
+        assert [f.code for f in first.analyze(BUG, first_folder / "train.py")] == ["TL001"]
+    finally:
+        pool.close()

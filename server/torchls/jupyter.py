@@ -78,6 +78,7 @@ def config_schema() -> dict[str, Any]:
                 "maximum": 10000,
                 "description": EDITOR_OPTIONS[4][3],
             },
+            "torchls.folders": {"type": "array", "items": {"type": "object"}, "description": EDITOR_OPTIONS[5][3]},
         },
     }
 

@@ -16,20 +16,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.editors.common import TIMEOUT_S, editor
 
-# CI installs every editor and sets this, so that a missing one fails instead of skipping.
-REQUIRED = os.environ.get("TORCHLS_REQUIRE_EDITORS") == "1"
 HERE = Path(__file__).parent
 WORKSPACE = HERE / "workspace"
 SERVER = [sys.executable, "-m", "torchls", "serve"]
-TIMEOUT_S = 240
-
-
-def editor(path: str | None, install: str) -> str:
-    """The editor's executable; skip (or, in CI, fail) when it is not installed."""
-    if path is None or not Path(path).exists():
-        (pytest.fail if REQUIRED else pytest.skip)(f"not installed: {install}")
-    return str(path)
 
 
 def prepared_file(tmp_path: Path) -> Path:

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.editors.test_editors import REQUIRED, TIMEOUT_S, editor
+from tests.editors.common import REQUIRED, TIMEOUT_S, editor
 
 HERE = Path(__file__).parent / "jupyterlab"
 ARTIFACTS = HERE / "artifacts"

@@ -15,14 +15,40 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
-from tests.editors.test_editors import TIMEOUT_S, editor
+from tests.editors.common import TIMEOUT_S, editor
 
 CLIENT = Path(__file__).parents[2] / "vscode-client"
 E2E = CLIENT / "e2e"
 ARTIFACTS = E2E / "artifacts"
+
+
+def run_e2e(mode: str, workspace: Path, tmp_path: Path, artifacts: Path, **extra: str) -> None:
+    """Run vscode_e2e.js in ``mode`` on ``workspace``; it must pass."""
+    vsix = built_vsix()
+    editor(str(E2E / "node_modules" / ".bin" / "code-server"), "code-server: vscode-client/e2e/setup.sh")
+    chromium = editor(shutil.which("chromium"), "apt-get install chromium")
+    shutil.rmtree(artifacts, ignore_errors=True)
+    env = {
+        **os.environ,
+        "E2E_VSIX": str(vsix),
+        "E2E_WORKSPACE": str(workspace),
+        "E2E_HOME": str(tmp_path / "home"),
+        "E2E_ARTIFACTS": str(artifacts),
+        "E2E_MODE": mode,
+        "E2E_CHROMIUM": chromium,
+        **extra,
+    }
+    try:
+        result = subprocess.run(
+            ["node", str(E2E / "vscode_e2e.js")], env=env, capture_output=True, text=True, timeout=TIMEOUT_S
+        )
+    except subprocess.TimeoutExpired as error:
+        pytest.fail(f"the VS Code test hung for {TIMEOUT_S} s; its log:\n{error.stderr}")
+    assert result.returncode == 0 and "PASS" in result.stderr, result.stderr
 
 
 def built_vsix() -> Path:
@@ -35,9 +61,6 @@ def built_vsix() -> Path:
     [("fix", "useBundled"), ("fix", "fromEnvironment"), ("trust", "useBundled"), ("notebook", "useBundled")],
 )
 def test_vscode(mode: str, strategy: str, tmp_path: Path) -> None:
-    vsix = built_vsix()
-    editor(str(E2E / "node_modules" / ".bin" / "code-server"), "code-server: vscode-client/e2e/setup.sh")
-    chromium = editor(shutil.which("chromium"), "apt-get install chromium")
     workspace = tmp_path / "workspace"
     shutil.copytree(E2E / "workspace", workspace)
     # The interpreter runs the server and is analysed: this venv, which has torch (and torchls, for
@@ -46,24 +69,7 @@ def test_vscode(mode: str, strategy: str, tmp_path: Path) -> None:
     (workspace / ".vscode" / "settings.json").write_text(
         json.dumps({"torchls.interpreter": [sys.executable], "torchls.importStrategy": strategy})
     )
-    artifacts = ARTIFACTS / f"{mode}-{strategy}"
-    shutil.rmtree(artifacts, ignore_errors=True)
-    env = {
-        **os.environ,
-        "E2E_VSIX": str(vsix),
-        "E2E_WORKSPACE": str(workspace),
-        "E2E_HOME": str(tmp_path / "home"),
-        "E2E_ARTIFACTS": str(artifacts),
-        "E2E_MODE": mode,
-        "E2E_CHROMIUM": chromium,
-    }
-    try:
-        result = subprocess.run(
-            ["node", str(E2E / "vscode_e2e.js")], env=env, capture_output=True, text=True, timeout=TIMEOUT_S
-        )
-    except subprocess.TimeoutExpired as error:
-        pytest.fail(f"the VS Code test hung for {TIMEOUT_S} s; its log:\n{error.stderr}")
-    assert result.returncode == 0 and "PASS" in result.stderr, result.stderr
+    run_e2e(mode, workspace, tmp_path, ARTIFACTS / f"{mode}-{strategy}")
     if mode != "fix":
         return
     fixed = workspace / "train.py"
@@ -71,3 +77,31 @@ def test_vscode(mode: str, strategy: str, tmp_path: Path) -> None:
     assert fixed.read_text() == expected
     run = subprocess.run([sys.executable, str(fixed)], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0 and run.stdout.strip() == "trained", run.stderr
+
+
+def make_venv(path: Path, with_torch: bool) -> Path:
+    """A real virtualenv; with torch: this environment's packages (torch 2.13) on its path, by a .pth."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True, timeout=120)
+    python = path / "bin" / "python"
+    if with_torch:
+        query = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+        purelib = subprocess.run([python, "-c", query], check=True, capture_output=True, text=True, timeout=60)
+        (Path(purelib.stdout.strip()) / "test-environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return python
+
+
+def test_vscode_multiroot_each_folder_has_its_own_interpreter(tmp_path: Path) -> None:
+    """A .code-workspace of two folders, each with its own torchls.interpreter (outside the folders, so
+    only the setting can choose it): each file is analysed with its own folder's, not the first's."""
+    with_torch = make_venv(tmp_path / "envs" / "torch", with_torch=True)
+    plain = make_venv(tmp_path / "envs" / "plain", with_torch=False)
+    workspace = tmp_path / "multiroot"
+    for folder, name, python in (("first", "train_a.py", with_torch), ("second", "train_b.py", plain)):
+        (workspace / folder / ".vscode").mkdir(parents=True)
+        shutil.copy(E2E / "workspace" / "train.py", workspace / folder / name)
+        (workspace / folder / ".vscode" / "settings.json").write_text(
+            json.dumps({"torchls.interpreter": [str(python)]})
+        )
+    code_workspace = workspace / "torchls.code-workspace"
+    code_workspace.write_text(json.dumps({"folders": [{"path": "first"}, {"path": "second"}], "settings": {}}))
+    run_e2e("multiroot", code_workspace, tmp_path, ARTIFACTS / "multiroot", E2E_PLAIN_PYTHON=str(plain))

@@ -8,8 +8,11 @@
 // With E2E_MODE=trust the workspace starts untrusted instead: the status bar must say that torchls is off in
 // Restricted Mode and no diagnostics may appear; after "Trust" the server starts and the squiggle appears.
 // With E2E_MODE=notebook it opens train.ipynb: the bug in the last cell uses a model made in the first one.
+// With E2E_MODE=multiroot E2E_WORKSPACE is a .code-workspace of two folders, each with its own
+// torchls.interpreter: first/train_a.py must be analysed with torch's interpreter, second/train_b.py with
+// E2E_PLAIN_PYTHON (no torch: its hover says so and names that interpreter).
 //
-// Env: E2E_VSIX, E2E_WORKSPACE, E2E_HOME (scratch directory), E2E_ARTIFACTS, E2E_MODE (fix | trust),
+// Env: E2E_VSIX, E2E_WORKSPACE, E2E_HOME (scratch directory), E2E_ARTIFACTS, E2E_MODE (fix | trust | notebook | multiroot),
 // E2E_CHROMIUM (default /usr/bin/chromium). Exit code names the failed step: 2 start, 3 diagnostics, 4 problems, 5 hover,
 // 6 quick fix, 7 save, 8 status bar, 1 other.
 "use strict";
@@ -20,7 +23,7 @@ const net = require("net");
 const path = require("path");
 const { chromium } = require("playwright-core");
 
-const STEP_CODES = { start: 2, diagnostics: 3, problems: 4, hover: 5, quickfix: 6, save: 7, status: 8, trust: 9, notebook: 10 };
+const STEP_CODES = { start: 2, diagnostics: 3, problems: 4, hover: 5, quickfix: 6, save: 7, status: 8, trust: 9, notebook: 10, multiroot: 11 };
 const CODE_SERVER = path.join(__dirname, "node_modules", ".bin", "code-server");
 const T0 = Date.now();
 const log = (message) => process.stderr.write(`[vscode-e2e ${((Date.now() - T0) / 1000).toFixed(1)}s] ${message}\n`);
@@ -98,7 +101,8 @@ async function startCodeServer(home, workspace, vsix, trusted) {
   for (let i = 0; i < 300 && !(await healthy(port)); i++) await new Promise((r) => setTimeout(r, 100));
   if (!(await healthy(port))) throw new StepFailure("start", "code-server did not answer /healthz within 30 s");
   log(`code-server on port ${port}`);
-  return { server, url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}` };
+  const open = workspace.endsWith(".code-workspace") ? "workspace" : "folder";
+  return { server, url: `http://127.0.0.1:${port}/?${open}=${encodeURIComponent(workspace)}` };
 }
 
 const SQUIGGLE = ".monaco-editor .squiggly-error";
@@ -182,6 +186,62 @@ async function notebookFlow(page, shot) {
   await shot("01-notebook");
 }
 
+/** Open a file of a multi-root workspace by name with Quick Open (Ctrl+P). */
+async function quickOpen(page, name) {
+  await step("start", async () => {
+    await page.keyboard.press("Control+P");
+    await page.keyboard.type(name);
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first().waitFor({ timeout: 30000 });
+    await page.keyboard.press("Enter");
+    await page.locator(".tabs-container .tab.active", { hasText: name }).waitFor({ timeout: 30000 });
+  });
+  log(`${name} open`);
+}
+
+/** Hover the visible squiggle and return the hover's text once torchls's part of it is there. */
+async function hoverText(page, expected) {
+  const squiggle = page.locator(SQUIGGLE).filter({ visible: true }).first();
+  await step("diagnostics", () => squiggle.waitFor({ timeout: 90000 }));
+  return step("hover", async () => {
+    await page.mouse.move(0, 0);
+    const box = await squiggle.boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const hover = page.locator(".monaco-hover", { hasText: expected }).first();
+    await hover.waitFor({ timeout: 30000 });
+    return (await hover.innerText()).replace(/\s+/g, " ");
+  });
+}
+
+/** Two folders, two interpreters: each file is analysed with its own folder's. */
+async function multirootFlow(page, shot) {
+  const plainPython = env("E2E_PLAIN_PYTHON");
+  await step("status", () => page.locator(".statusbar-item", { hasText: "torchls" }).first().waitFor({ timeout: 60000 }));
+  await quickOpen(page, "train_a.py");
+  const first = await hoverText(page, "generator over all parameters");
+  log(`train_a.py hover: ${first.slice(0, 300)}`);
+  if (first.includes("torch not found")) throw new StepFailure("multiroot", `train_a.py was analysed without torch: ${first}`);
+  await shot("01-first-folder");
+  await quickOpen(page, "train_b.py");
+  const second = await hoverText(page, "torch not found in");
+  log(`train_b.py hover: ${second.slice(0, 400)}`);
+  if (!second.includes(`torch not found in ${plainPython}`)) {
+    throw new StepFailure("multiroot", `train_b.py was not analysed with its folder's ${plainPython}: ${second}`);
+  }
+  await shot("02-second-folder");
+  await page.mouse.move(0, 0);
+  await page.keyboard.press("Control+Shift+M");
+  await step("problems", async () => {
+    for (const name of ["train_a.py", "train_b.py"]) {
+      await page.locator(".markers-panel .monaco-list-row", { hasText: name }).first().waitFor({ timeout: 30000 });
+    }
+    const findings = page.locator(".markers-panel .monaco-list-row", { hasText: "is a method, not the parameters" });
+    for (let i = 0; i < 300 && (await findings.count()) !== 2; i++) await page.waitForTimeout(100);
+    if ((await findings.count()) !== 2) throw new Error(`${await findings.count()} findings in Problems, 2 expected`);
+  });
+  await shot("03-problems");
+  log("each folder's file analysed with its own interpreter");
+}
+
 /** Untrusted workspace: torchls says it is off and reports nothing until the user trusts the folder. */
 async function trustFlow(page, shot) {
   const shield = () =>
@@ -228,7 +288,12 @@ async function run() {
       await page.waitForSelector(".monaco-workbench", { timeout: 60000 });
     });
     try {
-      const flows = { fix: () => fixFlow(page, shot, workspace), trust: () => trustFlow(page, shot), notebook: () => notebookFlow(page, shot) };
+      const flows = {
+        fix: () => fixFlow(page, shot, workspace),
+        trust: () => trustFlow(page, shot),
+        notebook: () => notebookFlow(page, shot),
+        multiroot: () => multirootFlow(page, shot),
+      };
       await flows[mode]();
     } catch (error) {
       await shot("failure").catch(() => undefined);

@@ -1,6 +1,6 @@
 /**
- * What the extension decides from settings, without VS Code: the interpreter, the server command, the
- * options sent to the server, and which setting changes need a restart. Kept free of the `vscode` module so
+ * What the extension decides from settings, without VS Code: each folder's interpreter, the server command,
+ * the options sent to the server, and which changes need a new server process. Kept free of the `vscode` module so
  * the unit tests run under plain Node.
  */
 import * as path from "path";
@@ -25,6 +25,15 @@ export interface Interpreter {
   source: InterpreterSource;
 }
 
+/** One workspace folder's options for the server: its interpreter and the rule settings set there. */
+export interface FolderOptions {
+  uri: string;
+  python?: string;
+  select?: string[];
+  ignore?: string[];
+  severity?: Record<string, string>;
+}
+
 /** The options torchls reads from `initializationOptions` and `workspace/didChangeConfiguration`. */
 export interface ServerOptions {
   python?: string;
@@ -32,15 +41,36 @@ export interface ServerOptions {
   ignore?: string[];
   severity?: Record<string, string>;
   debounceMs?: number;
+  folders?: FolderOptions[];
+}
+
+/** What the extension reads for one workspace folder (or for the window, without `uri`). */
+export interface FolderInput {
+  uri?: string; // the folder's URI as VS Code prints it (`file:///...`)
+  fsPath?: string;
+  settings: RawSettings; // `torchls.*` as they apply to this folder
+  pythonExtension?: string[]; // the Python extension's interpreter for this folder
+}
+
+export interface Context {
+  home: string;
+  env: NodeJS.ProcessEnv;
+  platform: NodeJS.Platform;
+}
+
+/** The server to run and what to tell it. */
+export interface ServerPlan {
+  interpreter: Interpreter; // runs the server
+  strategy: ImportStrategy;
+  command: ServerCommand;
+  cwd?: string;
+  options: ServerOptions;
 }
 
 export interface ServerCommand {
   command: string;
   args: string[];
 }
-
-/** Settings whose change needs a new server process; the others are sent to the running one. */
-export const RESTART_SETTINGS = ["torchls.interpreter", "torchls.importStrategy"];
 
 function stringList(value: unknown): string[] | undefined {
   return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "string") ? value : undefined;
@@ -96,30 +126,74 @@ export function serverCommand(interpreter: Interpreter, strategy: ImportStrategy
 }
 
 /**
- * The interpreter the server is told to analyse in every folder, if any. A bare `python3` from PATH is not
- * sent: the server runs in it and analyses its own interpreter by default. In a multi-root workspace the
- * Python extension's selection is one folder's: sent, it would win over every other folder's own `.venv`,
- * so the server is left to find each folder's environment. `torchls.interpreter` is the user's explicit
- * choice for the whole window and is always sent.
+ * The interpreter the server is told to analyse, if any. A bare `python3` from PATH is not sent: the
+ * server would analyse its own interpreter, or better, the folder's own `.venv` it finds.
  */
-export function analysedInterpreter(interpreter: Interpreter, folderCount: number): string | undefined {
-  if (interpreter.source === "PATH") return undefined;
-  if (interpreter.source === "Python extension" && folderCount > 1) return undefined;
-  return interpreter.argv[0];
+export function analysedInterpreter(interpreter: Interpreter): string | undefined {
+  return interpreter.source === "PATH" ? undefined : interpreter.argv[0];
 }
 
-/** The server's options: the interpreter to analyse (see `analysedInterpreter`) and the rule settings set. */
-export function serverOptions(settings: RawSettings, interpreter: Interpreter, folderCount = 1): ServerOptions {
-  const python = analysedInterpreter(interpreter, folderCount);
-  const options: ServerOptions = python === undefined ? {} : { python };
+/** The interpreter of one folder (or of the window): its torchls.interpreter, its Python-extension selection, PATH. */
+export function folderInterpreter(folder: FolderInput, context: Context): Interpreter {
+  return chooseInterpreter(folder.settings.interpreter, folder.pythonExtension, { ...context, workspaceFolder: folder.fsPath });
+}
+
+/** The rule settings that are set (an empty list or table means "the project's choice"). */
+function ruleSettings(settings: RawSettings): Pick<ServerOptions, "select" | "ignore" | "severity"> {
+  const rules: Pick<ServerOptions, "select" | "ignore" | "severity"> = {};
   const select = stringList(settings.select);
   const ignore = stringList(settings.ignore);
-  if (select) options.select = select;
-  if (ignore) options.ignore = ignore;
+  if (select) rules.select = select;
+  if (ignore) rules.ignore = ignore;
   const severity = settings.severity;
   if (severity && typeof severity === "object" && !Array.isArray(severity) && Object.keys(severity).length > 0) {
-    options.severity = severity as Record<string, string>;
+    rules.severity = severity as Record<string, string>;
   }
-  if (typeof settings.debounceMs === "number") options.debounceMs = settings.debounceMs;
+  return rules;
+}
+
+/**
+ * The server's options. Each workspace folder gets its own entry with its own interpreter and rule
+ * settings, as VS Code resolves them for that folder (a multi-root workspace has one Python-extension
+ * selection and one `torchls.*` per folder); the top level is the window's, for files outside every folder.
+ */
+export function serverOptions(window: FolderInput, folders: FolderInput[], context: Context): ServerOptions {
+  const options: ServerOptions = {};
+  const python = folders.length === 0 ? analysedInterpreter(folderInterpreter(window, context)) : undefined;
+  if (python !== undefined) options.python = python;
+  Object.assign(options, ruleSettings(window.settings));
+  if (typeof window.settings.debounceMs === "number") options.debounceMs = window.settings.debounceMs;
+  if (folders.length > 0) {
+    options.folders = folders.map((folder) => {
+      const entry: FolderOptions = { uri: folder.uri ?? "" };
+      const folderPython = analysedInterpreter(folderInterpreter(folder, context));
+      if (folderPython !== undefined) entry.python = folderPython;
+      return { ...entry, ...ruleSettings(folder.settings) };
+    });
+  }
   return options;
+}
+
+/**
+ * The server to start: it runs in the first folder's interpreter (the window's without folders), from
+ * the first folder; every folder's files are analysed with their own folder's interpreter.
+ */
+export function planServer(window: FolderInput, folders: FolderInput[], extensionPath: string, context: Context): ServerPlan {
+  const first = folders[0] ?? window;
+  const interpreter = folderInterpreter(first, context);
+  const strategy = importStrategy(window.settings.importStrategy);
+  return {
+    interpreter,
+    strategy,
+    command: serverCommand(interpreter, strategy, extensionPath),
+    cwd: first.fsPath,
+    options: serverOptions(window, folders, context),
+  };
+}
+
+/** Whether going from `running` to `next` needs a new server process; else the new options are sent to it. */
+export function needsRestart(running: ServerPlan | undefined, next: ServerPlan): boolean {
+  if (!running) return true;
+  const same = (a: ServerPlan) => JSON.stringify([a.command.command, a.command.args, a.cwd]);
+  return same(running) !== same(next);
 }

@@ -11,15 +11,7 @@ import {
   RevealOutputChannelOn,
   State,
 } from "vscode-languageclient/node";
-import {
-  Interpreter,
-  RESTART_SETTINGS,
-  analysedInterpreter,
-  chooseInterpreter,
-  importStrategy,
-  serverCommand,
-  serverOptions,
-} from "./config";
+import { FolderInput, RawSettings, ServerPlan, analysedInterpreter, folderInterpreter, needsRestart, planServer } from "./config";
 import { onInterpreterChange, selectedInterpreter } from "./python";
 import { StatusItem } from "./status";
 
@@ -33,7 +25,7 @@ interface StatusParams {
 }
 
 let client: LanguageClient | undefined;
-let interpreter: Interpreter | undefined;
+let running: ServerPlan | undefined; // what the running server was started with and last told
 let output: vscode.OutputChannel;
 let status: StatusItem;
 let lifecycle: Promise<void> = Promise.resolve(); // starts and stops run one after the other
@@ -42,24 +34,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   output = vscode.window.createOutputChannel("torchls");
   status = new StatusItem();
   const restart = () => schedule(() => startServer(context));
+  const refresh = () => schedule(() => update(context)); // a new server only when its command changed
   context.subscriptions.push(
     output,
     status,
     vscode.commands.registerCommand("torchls.restart", restart),
     vscode.commands.registerCommand("torchls.showLogs", () => output.show(true)),
     vscode.workspace.onDidGrantWorkspaceTrust(restart),
-    vscode.workspace.onDidChangeWorkspaceFolders(() => sendSettings()), // one folder or several: see analysedInterpreter
+    vscode.workspace.onDidChangeWorkspaceFolders(() => void refresh()),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (RESTART_SETTINGS.some((name) => event.affectsConfiguration(name))) {
-        void restart();
-      } else if (event.affectsConfiguration("torchls")) {
-        sendSettings();
-      }
+      if (event.affectsConfiguration("torchls")) void refresh();
     }),
   );
-  const interpreterChanges = await onInterpreterChange(() => {
-    if (interpreter?.source !== "torchls.interpreter") void restart();
-  });
+  const interpreterChanges = await onInterpreterChange(() => void refresh());
   if (interpreterChanges) context.subscriptions.push(interpreterChanges);
   await restart();
 }
@@ -75,22 +62,48 @@ function schedule(step: () => Promise<void>): Promise<void> {
   return lifecycle;
 }
 
-function configuration(): { settings: vscode.WorkspaceConfiguration; folder?: vscode.WorkspaceFolder } {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  return { settings: vscode.workspace.getConfiguration("torchls", folder?.uri), folder };
-}
-
-function folderCount(): number {
-  return vscode.workspace.workspaceFolders?.length ?? 0;
-}
-
-function rawSettings(settings: vscode.WorkspaceConfiguration) {
+function rawSettings(settings: vscode.WorkspaceConfiguration): RawSettings {
   return {
+    interpreter: settings.get("interpreter"),
+    importStrategy: settings.get("importStrategy"),
     select: settings.get("select"),
     ignore: settings.get("ignore"),
     severity: settings.get("severity"),
     debounceMs: settings.get("debounceMs"),
   };
+}
+
+const CONTEXT = { home: os.homedir(), env: process.env, platform: process.platform };
+
+/** The server to run now: each folder's `torchls.*` settings and Python-extension interpreter (see planServer). */
+async function currentPlan(context: vscode.ExtensionContext): Promise<ServerPlan> {
+  const window: FolderInput = { settings: rawSettings(vscode.workspace.getConfiguration("torchls")) };
+  if (!vscode.workspace.workspaceFolders?.length) window.pythonExtension = await selectedInterpreter();
+  const folders: FolderInput[] = [];
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    folders.push({
+      uri: folder.uri.toString(),
+      fsPath: folder.uri.fsPath,
+      settings: rawSettings(vscode.workspace.getConfiguration("torchls", folder.uri)),
+      pythonExtension: await selectedInterpreter(folder),
+    });
+  }
+  const plan = planServer(window, folders, context.extensionPath, CONTEXT);
+  for (const folder of folders) {
+    const interpreter = folderInterpreter(folder, CONTEXT);
+    const analysed = analysedInterpreter(interpreter) ?? "its own environment (.venv, else the server's)";
+    output.appendLine(`torchls: folder ${folder.fsPath}: analysed with ${analysed} (from ${interpreter.source})`);
+  }
+  return plan;
+}
+
+/** Settings, folders or a folder's interpreter changed: tell the running server, or start a new one if needed. */
+async function update(context: vscode.ExtensionContext): Promise<void> {
+  if (!client || !running) return startServer(context);
+  const plan = await currentPlan(context);
+  if (needsRestart(running, plan)) return startServer(context);
+  running = plan;
+  await client.sendNotification(DidChangeConfigurationNotification.type, { settings: { torchls: plan.options } });
 }
 
 async function startServer(context: vscode.ExtensionContext): Promise<void> {
@@ -101,20 +114,10 @@ async function startServer(context: vscode.ExtensionContext): Promise<void> {
     return;
   }
   status.show({ kind: "starting" });
-  const { settings, folder } = configuration();
-  interpreter = chooseInterpreter(settings.get("interpreter"), await selectedInterpreter(folder?.uri), {
-    workspaceFolder: folder?.uri.fsPath,
-    home: os.homedir(),
-    env: process.env,
-    platform: process.platform,
-  });
-  const strategy = importStrategy(settings.get("importStrategy"));
-  const command = serverCommand(interpreter, strategy, context.extensionPath);
-  output.appendLine(`torchls: interpreter from ${interpreter.source}: ${interpreter.argv.join(" ")}`);
-  if (analysedInterpreter(interpreter, folderCount()) === undefined && interpreter.source !== "PATH") {
-    output.appendLine("torchls: several workspace folders: each folder's own environment (its .venv) is analysed");
-  }
-  output.appendLine(`torchls: starting ${strategy === "useBundled" ? "the bundled" : "the environment's"} server: ${command.command} ${command.args.join(" ")}`);
+  const plan = await currentPlan(context);
+  const { interpreter, command } = plan;
+  output.appendLine(`torchls: server interpreter from ${interpreter.source}: ${interpreter.argv.join(" ")}`);
+  output.appendLine(`torchls: starting ${plan.strategy === "useBundled" ? "the bundled" : "the environment's"} server: ${command.command} ${command.args.join(" ")}`);
 
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
@@ -125,12 +128,12 @@ async function startServer(context: vscode.ExtensionContext): Promise<void> {
     outputChannel: output,
     traceOutputChannel: output,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
-    initializationOptions: { torchls: serverOptions(rawSettings(settings), interpreter, folderCount()) },
+    initializationOptions: { torchls: plan.options },
   };
   const started = new LanguageClient(
     "torchls",
     "torchls",
-    { command: command.command, args: command.args, options: { cwd: folder?.uri.fsPath } },
+    { command: command.command, args: command.args, options: { cwd: plan.cwd } },
     clientOptions,
   );
   started.onNotification(STATUS_NOTIFICATION, (params: StatusParams) => {
@@ -144,6 +147,7 @@ async function startServer(context: vscode.ExtensionContext): Promise<void> {
   try {
     await started.start();
     client = started;
+    running = plan;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     output.appendLine(`torchls: the server did not start: ${reason}`);
@@ -156,17 +160,11 @@ async function startServer(context: vscode.ExtensionContext): Promise<void> {
 }
 
 async function stopServer(): Promise<void> {
-  const running = client;
+  const stopping = client;
   client = undefined;
-  if (running) {
-    await running.stop().catch(() => undefined);
+  running = undefined;
+  if (stopping) {
+    await stopping.stop().catch(() => undefined);
     status.show({ kind: "stopped" });
   }
-}
-
-/** Rule settings and debounce go to the running server; it re-diagnoses open files. */
-function sendSettings(): void {
-  if (!client || !interpreter) return;
-  const options = serverOptions(rawSettings(configuration().settings), interpreter, folderCount());
-  void client.sendNotification(DidChangeConfigurationNotification.type, { settings: { torchls: options } });
 }

@@ -1,40 +1,26 @@
 /**
- * The interpreter selected in the Python extension (ms-python.python), when it is installed. It is optional:
- * without it torchls falls back to `python3` on PATH. Only the few API members used here are typed.
+ * The interpreter selected in the Python extension (ms-python.python) for each workspace folder, through its
+ * environment API (`@vscode/python-extension`). The Python extension is optional: without it torchls uses
+ * `torchls.interpreter`, else `python3` on PATH, and the server finds each folder's own `.venv`.
  */
+import { PythonExtension } from "@vscode/python-extension";
 import * as vscode from "vscode";
 
-interface EnvironmentPath {
-  path: string;
-}
-interface ResolvedEnvironment {
-  executable: { uri?: vscode.Uri };
-}
-interface PythonExtensionApi {
-  environments: {
-    getActiveEnvironmentPath(resource?: vscode.Uri): EnvironmentPath;
-    resolveEnvironment(environment: EnvironmentPath): Promise<ResolvedEnvironment | undefined>;
-    onDidChangeActiveEnvironmentPath: vscode.Event<unknown>;
-  };
-}
-
-async function pythonApi(): Promise<PythonExtensionApi | undefined> {
-  const extension = vscode.extensions.getExtension<PythonExtensionApi>("ms-python.python");
-  if (!extension) return undefined;
+async function pythonApi(): Promise<PythonExtension | undefined> {
+  if (!vscode.extensions.getExtension("ms-python.python")) return undefined;
   try {
-    const api = extension.isActive ? extension.exports : await extension.activate();
-    return api?.environments ? api : undefined;
+    return await PythonExtension.api();
   } catch {
-    return undefined;
+    return undefined; // failed to activate: as if it were not installed
   }
 }
 
-/** The Python extension's interpreter for `resource`, or undefined (not installed, nothing selected). */
-export async function selectedInterpreter(resource?: vscode.Uri): Promise<string[] | undefined> {
+/** The Python extension's interpreter for `folder`, or undefined (not installed, nothing resolvable). */
+export async function selectedInterpreter(folder?: vscode.WorkspaceFolder): Promise<string[] | undefined> {
   const api = await pythonApi();
   if (!api) return undefined;
   try {
-    const environment = await api.environments.resolveEnvironment(api.environments.getActiveEnvironmentPath(resource));
+    const environment = await api.environments.resolveEnvironment(api.environments.getActiveEnvironmentPath(folder?.uri));
     const executable = environment?.executable.uri?.fsPath;
     return executable ? [executable] : undefined;
   } catch {
@@ -42,7 +28,7 @@ export async function selectedInterpreter(resource?: vscode.Uri): Promise<string
   }
 }
 
-/** Call `listener` when the user selects another interpreter in the Python extension. */
+/** Call `listener` when the user selects another interpreter in the Python extension, for any folder. */
 export async function onInterpreterChange(listener: () => void): Promise<vscode.Disposable | undefined> {
   const api = await pythonApi();
   return api?.environments.onDidChangeActiveEnvironmentPath(listener);

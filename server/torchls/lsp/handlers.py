@@ -90,8 +90,8 @@ async def did_change_configuration(ls: TorchlsServer, params: types.DidChangeCon
         except Exception:
             settings = None
     if settings is not None:
-        python = ls.options.python
+        pythons = ls.options.pythons()
         ls.apply_options(settings)
         ls.refresh_all()
-        if ls.options.python != python:
+        if ls.options.pythons() != pythons:
             await warm_up(ls)  # another environment: index its torch and report the new status

@@ -75,12 +75,13 @@ class TorchlsServer(LanguageServer):
         self.catalog = load_catalog()
         self.jedi_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="torchls-jedi")
         self.freed_memory = FreedMemory()
-        # One analyzer per workspace folder (None: files outside every folder), for ``options.python``.
+        # One analyzer per workspace folder (None: files outside every folder), for that folder's python.
         self.analyzers = AnalyzerPool(self.catalog, on_restart=self.environment_restarted)
         self.event_loop: asyncio.AbstractEventLoop | None = None
         self.results: dict[str, DocumentResult] = {}
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.settings = SettingsProvider(on_error=self.report_settings_error)
+        self.folder_settings: dict[Path, SettingsProvider] = {}  # the folders with their own editor settings
         self.generation = 0  # bumped when settings change: cached results become stale
         self.pull_diagnostics = False
         self.reported: set[str] = set()  # messages already shown, so each is shown once
@@ -115,13 +116,13 @@ class TorchlsServer(LanguageServer):
 
     def needs_new_analyzer(self, folder: Path | None) -> bool:
         """Whether the next analysis in ``folder`` starts a new jedi environment (slow: torch is indexed)."""
-        return not self.analyzers.has(self.options.python, folder)
+        return not self.analyzers.has(self.options.python_for(folder), folder)
 
     def current_analyzer(self, path: Path | None = None) -> tuple[Analyzer, str | None]:
         """The analyzer for ``path``'s folder (jedi thread); when it is new, a problem message if it fell back."""
         folder = self.folder_of(path)
         new = self.needs_new_analyzer(folder)
-        pooled = self.analyzers.get(self.options.python, folder)
+        pooled = self.analyzers.get(self.options.python_for(folder), folder)
         if not new:
             return pooled.analyzer, None
         problem = f"torchls: {pooled.fallback_reason}." if pooled.fallback_reason else ""
@@ -143,9 +144,11 @@ class TorchlsServer(LanguageServer):
 
     def settings_for(self, path: Path | None) -> Settings:
         """The settings that govern the file (an untitled one: the first folder's)."""
+        folder = self.folder_of(path)
+        settings = self.folder_settings.get(folder, self.settings) if folder is not None else self.settings
         if path is not None:
-            return self.settings.for_file(path)
-        return self.settings.for_folder(self.folder_of(None) or Path.cwd())
+            return settings.for_file(path)
+        return settings.for_folder(folder or Path.cwd())
 
     async def analyze(self, uri: str) -> DocumentResult | None:
         """Analyse the document's current version (None if it closed or changed meanwhile)."""
@@ -272,7 +275,8 @@ class TorchlsServer(LanguageServer):
         """Settings changed: re-diagnose every open document."""
         self.edited.set()
         self.generation += 1
-        self.settings.forget()
+        for settings in (self.settings, *self.folder_settings.values()):
+            settings.forget()
         for notebook in list(self.workspace.notebook_documents.values()):
             self.schedule(notebook.uri, 0)  # pushed even in pull mode
         if self.pull_diagnostics:
@@ -335,6 +339,12 @@ class TorchlsServer(LanguageServer):
         """Take new editor settings."""
         self.options = parse_options(raw)
         self.settings = SettingsProvider(self.options.rule_overrides, on_error=self.report_settings_error)
+        self.folder_settings = {
+            entry.folder: SettingsProvider(
+                self.options.rule_overrides_for(entry.folder), on_error=self.report_settings_error
+            )
+            for entry in self.options.folders
+        }
         for problem in self.options.problems:
             self.report_once(f"torchls setting ignored: {problem}")
 
