@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
@@ -36,3 +37,14 @@ def booby_trapped_workspace(folder: Path) -> Path:
         trap + "from helpers import Net\nif __name__ == '__main__':\n    net = Net()\n    net.eval\n"
     )
     return marker
+
+
+def make_venv(path: Path, with_torch: bool) -> Path:
+    """A real virtualenv; with torch: this environment's packages (torch 2.13) on its path, by a .pth."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True, timeout=120)
+    python = path / "bin" / "python"
+    if with_torch:
+        query = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+        purelib = subprocess.run([python, "-c", query], check=True, capture_output=True, text=True, timeout=60)
+        (Path(purelib.stdout.strip()) / "test-environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return python

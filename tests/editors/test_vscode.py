@@ -15,11 +15,12 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 from pathlib import Path
 
 import pytest
 from tests.editors.common import TIMEOUT_S, editor
+
+from ..helpers import make_venv
 
 CLIENT = Path(__file__).parents[2] / "vscode-client"
 E2E = CLIENT / "e2e"
@@ -77,17 +78,6 @@ def test_vscode(mode: str, strategy: str, tmp_path: Path) -> None:
     assert fixed.read_text() == expected
     run = subprocess.run([sys.executable, str(fixed)], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0 and run.stdout.strip() == "trained", run.stderr
-
-
-def make_venv(path: Path, with_torch: bool) -> Path:
-    """A real virtualenv; with torch: this environment's packages (torch 2.13) on its path, by a .pth."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True, timeout=120)
-    python = path / "bin" / "python"
-    if with_torch:
-        query = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
-        purelib = subprocess.run([python, "-c", query], check=True, capture_output=True, text=True, timeout=60)
-        (Path(purelib.stdout.strip()) / "test-environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    return python
 
 
 def test_vscode_multiroot_each_folder_has_its_own_interpreter(tmp_path: Path) -> None:

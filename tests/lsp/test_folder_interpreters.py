@@ -4,36 +4,18 @@ with its own folder's interpreter, and changing one folder's interpreter replace
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
-import sysconfig
 import time
 from pathlib import Path
 from typing import Any
 
-import pytest_lsp
+import pytest
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
-from .helpers import SERVER_COMMAND, TIMEOUT_S, wait_for_diagnostics
+from ..helpers import make_venv
+from .helpers import TIMEOUT_S, wait_for_diagnostics
 
 SOURCE = "import torch\n\nmodel = torch.nn.Linear(2, 2)\nmodel.eval\n"
-
-
-def make_venv(path: Path, with_torch: bool) -> Path:
-    """A real virtualenv; with torch: the test environment's packages (torch 2.13) on its path, by a .pth."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True, timeout=120)
-    python = path / "bin" / "python"
-    if with_torch:
-        purelib = subprocess.run(
-            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        ).stdout.strip()
-        (Path(purelib) / "test-environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    return python
 
 
 def folder_options(tmp_path: Path, second_python: Path) -> dict[str, Any]:
@@ -48,26 +30,19 @@ def folder_options(tmp_path: Path, second_python: Path) -> dict[str, Any]:
     }
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND))
-async def client(lsp_client: LanguageClient, tmp_path: Path):  # type: ignore[no-untyped-def]
+@pytest.fixture
+def workspace_folders(tmp_path: Path) -> list[Path]:
     # The environments are outside the folders, so only the option can choose them (no .venv to find).
     make_venv(tmp_path / "envs" / "torch", with_torch=True)
-    plain = make_venv(tmp_path / "envs" / "plain", with_torch=False)
     for name in ("first", "second"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "train.py").write_text(SOURCE)
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),  # 1.65: pushed diagnostics
-            root_uri=(tmp_path / "first").as_uri(),
-            workspace_folders=[
-                types.WorkspaceFolder(uri=(tmp_path / name).as_uri(), name=name) for name in ("first", "second")
-            ],
-            initialization_options=folder_options(tmp_path, plain),
-        )
-    )
-    yield
-    await lsp_client.shutdown_session()
+    return [tmp_path / "first", tmp_path / "second"]
+
+
+@pytest.fixture
+def initialization_options(tmp_path: Path, workspace_folders: list[Path]) -> dict[str, Any]:
+    return folder_options(tmp_path, make_venv(tmp_path / "envs" / "plain", with_torch=False))
 
 
 def open_file(client: LanguageClient, path: Path) -> str:
