@@ -14,6 +14,7 @@ This module uses jedi internals (contexts, values, ``infer_trailer``), all throu
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -149,6 +150,11 @@ def _lacks(value: Any, member: str) -> bool:
     except Exception:
         return False
     return python_type is not None and bool(member) and not hasattr(python_type, member)
+
+
+# TORCHLS_CALL_SITES_AND_EVIDENCE=0 turns off typing receivers from call sites and from use, so that
+# benchmarks/latency.py can measure what the two stages cost side by side (a measurement switch, not a setting).
+CALL_SITES_AND_EVIDENCE = os.environ.get("TORCHLS_CALL_SITES_AND_EVIDENCE", "1") != "0"
 
 
 class Resolver:
@@ -489,7 +495,7 @@ class Resolver:
         An argument that is not known leaves the parameter unknown; one that is not a torch object
         is kept, so that the receiver counts as not torch's (no evidence from use overrides it).
         """
-        if param.get_root_node() is not self._module_context.tree_node:
+        if not CALL_SITES_AND_EVIDENCE or param.get_root_node() is not self._module_context.tree_node:
             return []
         arguments = arguments_for(param, self._names_in(self._module_context.tree_node))
         if not arguments:
@@ -536,6 +542,8 @@ class Resolver:
 
     def _from_use(self, receiver: list[NodeOrLeaf], scope_type: str) -> list[Any]:
         """Torch objects for a receiver jedi cannot infer, from how its scope uses it (evidence.py)."""
+        if not CALL_SITES_AND_EVIDENCE:
+            return []
         scope = receiver[0].search_ancestor(scope_type, "file_input") if scope_type == "classdef" else None
         if scope is None:
             scope = receiver[0].search_ancestor("funcdef", "lambdef", "file_input")
