@@ -11,9 +11,19 @@ Then cold starts: a fresh server, initialize → didOpen of the 1,000-line modul
 Also the peak RSS of each server with its subprocesses. It prints medians, p95 and ratios; it is a
 measurement, not a test.
 
+``realcode_1000`` is a 1,000-line module shaped like application code (benchmarks/realcode_module.py):
+models handed in as unannotated parameters, factories of an imported sibling module, objects of a package
+that is not installed. Its receivers are typed from call sites (analysis/callsites.py) and from use
+(analysis/evidence.py); ``--stages-cost`` measures what those two stages cost: it runs torchls twice in
+the same run, as "torchls" and as "torchls-without-stages" (``TORCHLS_CALL_SITES_AND_EVIDENCE=0``), and
+the ratio column is with / without. ``--rounds`` repeats every measurement, alternating the servers'
+order, and pools the timings (the machine is shared: side by side beats one after the other).
+
     .venv/bin/pip install basedpyright   # the benchmark's own setup, not a test dependency
     .venv/bin/python benchmarks/latency.py
     .venv/bin/python benchmarks/latency.py --files module script --servers torchls --edits 10
+    .venv/bin/python benchmarks/latency.py --stages-cost --files realcode_1000 module_1000 --rounds 2 \
+        --cold-files realcode_1000 module_1000 --cold-runs 5
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ from __future__ import annotations
 import argparse
 import ast
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -32,12 +43,20 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
+from benchmarks.realcode_module import MODELS_MODULE, realcode_module  # noqa: E402
 from tests.training_module import training_module, training_script  # noqa: E402
 
 SERVERS = {
     "torchls": [sys.executable, "-m", "torchls", "serve"],
+    "torchls-without-stages": [sys.executable, "-m", "torchls", "serve"],
     "basedpyright": [str(Path(sys.executable).with_name("basedpyright-langserver")), "--stdio"],
 }
+# Each server's environment variables besides ours: without typing receivers from call sites and use.
+SERVER_ENVIRONMENTS = {"torchls-without-stages": {"TORCHLS_CALL_SITES_AND_EVIDENCE": "0"}}
+
+
+def _server_environment(name: str) -> dict[str, str]:
+    return {**os.environ, **SERVER_ENVIRONMENTS.get(name, {})}
 
 
 class Session:
@@ -73,7 +92,7 @@ class Session:
 
     async def start(self, folder: Path) -> None:
         command = SERVERS[self.name]
-        await self.client.start_io(command[0], *command[1:])
+        await self.client.start_io(command[0], *command[1:], env=_server_environment(self.name))
         await self.initialize(folder)
 
     async def initialize(self, folder: Path) -> None:
@@ -269,6 +288,7 @@ def edit_kinds(source: str, script: bool, count: int = 20) -> dict[str, list[Cha
 GOALS = {
     "module_1000": (0.030, 0.060),
     "script_1000": (0.030, 0.060),
+    "realcode_1000": (0.030, 0.060),
     "module_5000": (0.080, None),
     "trainer": (0.100, None),
 }
@@ -287,6 +307,9 @@ def benchmark_files(names: list[str]) -> tuple[Path, dict[str, Path]]:
 
             root = fetch("transformers", "5.24.0") / "transformers"
             path.write_text((root / "trainer.py").read_text(encoding="utf-8"), encoding="utf-8")
+        elif name.startswith("realcode"):
+            path.write_text(realcode_module(int(name.split("_")[1])))
+            (folder / "realcode_models.py").write_text(MODELS_MODULE)  # the module it imports
         else:
             kind, lines = name.split("_")
             path.write_text((training_script if kind == "script" else training_module)(int(lines)))
@@ -334,7 +357,7 @@ async def cold_start(name: str, path: Path, folder: Path) -> tuple[float, float]
     spawned = time.perf_counter()
     session = Session(name)
     command = SERVERS[name]
-    await session.client.start_io(command[0], *command[1:])
+    await session.client.start_io(command[0], *command[1:], env=_server_environment(name))
     initialized = time.perf_counter()
     await session.initialize(folder)
     await session.open(path)
@@ -354,15 +377,30 @@ def main() -> None:
     parser.add_argument("--files", nargs="+", default=list(GOALS), choices=list(GOALS))
     parser.add_argument("--edits", type=int, default=20, help="edits per kind")
     parser.add_argument("--cold-runs", type=int, default=3)
-    parser.add_argument("--servers", nargs="+", default=list(SERVERS), choices=list(SERVERS))
+    parser.add_argument("--cold-files", nargs="+", choices=list(GOALS), help="default: module_1000 or the first")
+    parser.add_argument("--servers", nargs="+", default=["torchls", "basedpyright"], choices=list(SERVERS))
+    parser.add_argument(
+        "--stages-cost", action="store_true", help="torchls without, then with, call sites and evidence"
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="repeat each measurement, alternating servers")
     parser.add_argument("--debounce-ms", type=int, default=0, help="torchls's debounce (editors: 150)")
     args = parser.parse_args()
     DEBOUNCE_MS = args.debounce_ms
+    servers = ["torchls-without-stages", "torchls"] if args.stages_cost else args.servers
     folder, files = benchmark_files(args.files)
-    results = {name: asyncio.run(measure(name, files, args.edits, folder)) for name in args.servers}
-    servers = args.servers
+    results: dict[str, tuple[Timings, dict[str, list[float]], float]] = {name: ({}, {}, 0.0) for name in servers}
+    for round_number in range(args.rounds):
+        for name in servers if round_number % 2 == 0 else servers[::-1]:
+            timings, first, rss = asyncio.run(measure(name, files, args.edits, folder))
+            pooled, opened, peak = results[name]
+            for key, values in timings.items():
+                pooled.setdefault(key, []).extend(values)
+            for label, seconds in first.items():
+                opened.setdefault(label, []).append(seconds)
+            results[name] = pooled, opened, max(peak, rss)
     header = " | ".join(f"{name} median | {name} p95" for name in servers)
-    print(f"| file | edit | {header} |" + (" ratio (median) | goal |" if len(servers) == 2 else " goal |"))
+    ratio_title = f" {servers[1]} / {servers[0]} (median) |" if len(servers) == 2 else ""
+    print(f"| file | edit | {header} |{ratio_title} goal |")
     print("|---" * (2 + 2 * len(servers) + (2 if len(servers) == 2 else 1)) + "|")
     for label in files:
         kinds = [kind for (file, kind) in results[servers[0]][0] if file == label]
@@ -372,7 +410,7 @@ def main() -> None:
                 values = results[name][0][(label, kind)]
                 medians.append(statistics.median(values))
                 cells.append(f"{medians[-1] * 1000:.0f} ms | {_percentile(values, 0.95) * 1000:.0f} ms")
-            ratio = f" {medians[1] / medians[0]:.1f}× |" if len(servers) == 2 else ""
+            ratio = f" {medians[1] / medians[0]:.2f}× |" if len(servers) == 2 else ""
             goal_median, goal_p95 = GOALS[label]
             torchls = results["torchls"][0][(label, kind)] if "torchls" in results else None
             met = "–"
@@ -383,18 +421,34 @@ def main() -> None:
                 met = "met" if ok else "missed"
             print(f"| {label} | {kind} | {' | '.join(cells)} |{ratio} {met} |")
     for name in servers:
-        timings, first, rss = results[name]
-        opened = ", ".join(f"{label} {seconds:.2f} s" for label, seconds in first.items())
-        print(f"{name}: first diagnostics after didOpen in the running server: {opened}; peak RSS {rss:.0f} MB")
-    cold_file = files.get("module_1000") or next(iter(files.values()))
-    for name in servers:
-        runs = [asyncio.run(cold_start(name, cold_file, folder)) for _ in range(args.cold_runs)]
-        spawn = statistics.median(r[0] for r in runs)
-        initialize = statistics.median(r[1] for r in runs)
+        _, first, rss = results[name]
+        opened = ", ".join(
+            f"{label} {statistics.median(seconds):.2f} s" for label, seconds in first.items()
+        )  # the first file opened in each server includes loading torch's modules
         print(
-            f"{name}: cold start on {cold_file.name}, fresh server, median of {args.cold_runs}:"
-            f" initialize → didOpen → publish {initialize:.2f} s (from spawning the process {spawn:.2f} s)"
+            f"{name}: first diagnostics after didOpen in the running server (median of {args.rounds}): {opened};"
+            f" peak RSS {rss:.0f} MB"
         )
+    default = [label for label in files if label == "module_1000"] or list(files)[:1]
+    for label in args.cold_files or default:
+        cold_file = files[label]
+        runs: dict[str, list[tuple[float, float]]] = {name: [] for name in servers}
+        for run in range(args.cold_runs):
+            for name in servers if run % 2 == 0 else servers[::-1]:
+                runs[name].append(asyncio.run(cold_start(name, cold_file, folder)))
+        spawned: dict[str, float] = {}
+        for name in servers:
+            spawned[name] = spawn = statistics.median(r[0] for r in runs[name])
+            initialize = statistics.median(r[1] for r in runs[name])
+            p95 = _percentile([r[0] for r in runs[name]], 0.95)
+            print(
+                f"{name}: cold start on {cold_file.name}, fresh server, median of {args.cold_runs}:"
+                f" initialize → didOpen → publish {initialize:.2f} s (from spawning the process {spawn:.2f} s,"
+                f" p95 {p95:.2f} s)"
+            )
+        if len(servers) == 2:
+            ratio = spawned[servers[1]] / spawned[servers[0]]
+            print(f"cold start on {cold_file.name} from spawning: {servers[1]} / {servers[0]} {ratio:.2f}×")
     print(f"torchls debounce: {DEBOUNCE_MS} ms (included in its edit timings)")
 
 
