@@ -12,6 +12,7 @@ from pathlib import Path
 import jedi
 from jedi.inference import imports as jedi_imports
 from jedi.inference.compiled import subprocess as jedi_subprocess
+from parso import cache as parso_cache
 from parso.python.tree import Module
 
 from torchls.analysis import jedi_bridge
@@ -87,3 +88,15 @@ def test_parse_trees() -> None:
     trees = list(jedi_bridge.parse_trees())
     assert trees and all(isinstance(by_path, dict) for by_path in trees)
     assert all(hasattr(tree, "last_used") for by_path in trees for tree in by_path.values())
+
+
+def test_parse_tree_cache_item_is_wrapped() -> None:
+    set_item = parso_cache._set_cache_item
+    assert getattr(set_item, "torchls_wrapped", False)  # installed by the engine on import
+    original = inspect.getclosurevars(set_item).nonlocals["set_item"]
+    assert list(inspect.signature(original).parameters) == ["hashed_grammar", "path", "module_cache_item"]
+    # parso caches parsed and pickled trees through the module's global, so the wrapper sees both
+    assert "_set_cache_item(" in inspect.getsource(parso_cache.try_to_save_module)
+    assert "_set_cache_item(" in inspect.getsource(parso_cache._load_from_file_system)
+    item = parso_cache._NodeCacheItem(None, [], change_time=0.0)
+    assert item.change_time == 0.0 and item.last_used == 0.0

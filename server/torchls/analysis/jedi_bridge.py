@@ -12,6 +12,7 @@ Inferred values are used through their duck-typed methods (:data:`INSTANCE_METHO
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -22,11 +23,13 @@ from jedi.inference.base_value import ValueSet  # a set of values, as inference 
 from jedi.inference.compiled import subprocess as jedi_subprocess
 from jedi.inference.context import CompForContext  # a comprehension's scope, for names bound in it
 from jedi.inference.syntax_tree import infer_trailer  # one `.name` / `(...)` / `[...]` step of a chain
+from parso import cache as parso_cache
 from parso.cache import parser_cache
 from parso.python.tree import Module
 
 __all__ = [
     "CompForContext",
+    "cache_parse_trees_as_used_now",
     "CLASS_METHODS",
     "constructor_arguments",
     "INSTANCE_METHODS",
@@ -159,6 +162,28 @@ def start_helpers_through(rewrite: Callable[[list[str]], list[str]], unknown: Ca
 
     start_helper.torchls_wrapped = True  # type: ignore[attr-defined]
     jedi_subprocess._GeneralizedPopen = start_helper
+
+
+def cache_parse_trees_as_used_now() -> None:
+    """Make parso record a tree it caches (parsed, or loaded from disk) as used now.
+
+    parso's cache GC (600 trees or more) drops trees unused for 10 minutes, but a tree it caches
+    starts with its file's modification time as its last use. With files older than that (a wheel,
+    an old checkout) each tree cached during an analysis, the analysed file's own first, was dropped
+    by the next one cached past the 600th, while jedi still used it: its next lookup of the tree
+    (``get_parso_cache_node``) raised KeyError and the candidate was skipped (780 of 8,578 in
+    transformers). The modification time stays the tree's ``change_time``, which says when it is stale.
+    """
+    set_item = parso_cache._set_cache_item
+    if getattr(set_item, "torchls_wrapped", False):
+        return
+
+    def set_item_used_now(hashed_grammar: Any, path: Any, module_cache_item: Any) -> None:
+        module_cache_item.last_used = time.time()
+        set_item(hashed_grammar, path, module_cache_item)
+
+    set_item_used_now.torchls_wrapped = True  # type: ignore[attr-defined]
+    parso_cache._set_cache_item = set_item_used_now
 
 
 def parse_trees() -> Iterator[dict[Any, Any]]:
