@@ -62,8 +62,9 @@ def _server_environment(name: str) -> dict[str, str]:
 class Session:
     """One language server driven over stdio, recording when each document version is published."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, environment: dict[str, str] | None = None) -> None:
         self.name = name
+        self.environment = environment or _server_environment(name)  # the server process's variables
         self.client = LanguageClient("torchls-bench", "1")
         self.published: dict[tuple[str, int | None], float] = {}
         self.events: dict[tuple[str, int | None], asyncio.Event] = {}
@@ -92,7 +93,7 @@ class Session:
 
     async def start(self, folder: Path) -> None:
         command = SERVERS[self.name]
-        await self.client.start_io(command[0], *command[1:], env=_server_environment(self.name))
+        await self.client.start_io(command[0], *command[1:], env=self.environment)
         await self.initialize(folder)
 
     async def initialize(self, folder: Path) -> None:
