@@ -19,8 +19,7 @@ from pathlib import Path
 
 import pytest
 from tests.editors.common import TIMEOUT_S, editor
-
-from ..helpers import make_venv
+from tests.helpers import make_venv
 
 CLIENT = Path(__file__).parents[2] / "vscode-client"
 E2E = CLIENT / "e2e"
