@@ -80,6 +80,7 @@ jedi.settings.dynamic_params = False
 jedi.settings.dynamic_params_for_other_modules = False
 
 jedi_bridge.load_compiled_modules_from_stubs("torch")  # torch's compiled modules: read, never imported
+jedi_bridge.search_star_imports_by_name()  # re-exports through `import *` (transformers): only what may hold a name
 
 
 @dataclass(frozen=True)
