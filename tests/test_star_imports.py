@@ -4,6 +4,7 @@ define the name looked up."""
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import jedi
@@ -48,6 +49,10 @@ def test_the_patch_is_installed() -> None:
 
     assert getattr(ModuleMixin.iter_star_filters, "torchls_lazy", False)
     assert callable(ModuleMixin.star_imports)  # jedi's own method, still there for its other callers
+    from jedi.inference.imports import Importer
+
+    parameters = list(inspect.signature(Importer).parameters)
+    assert parameters[:4] == ["inference_state", "import_path", "module_context", "level"]
     jedi_bridge.search_star_imports_by_name()  # idempotent
     assert getattr(ModuleMixin.iter_star_filters, "torchls_lazy", False)
 
