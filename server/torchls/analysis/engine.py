@@ -81,6 +81,7 @@ jedi.settings.dynamic_params_for_other_modules = False
 
 jedi_bridge.load_compiled_modules_from_stubs("torch")  # torch's compiled modules: read, never imported
 jedi_bridge.cache_parse_trees_as_used_now()  # else parso drops trees of the analysis under way
+jedi_bridge.search_star_imports_by_name()  # re-exports through `import *` (transformers): only what may hold a name
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import jedi
@@ -23,9 +24,12 @@ from jedi.inference.base_value import ValueSet  # a set of values, as inference 
 from jedi.inference.compiled import subprocess as jedi_subprocess
 from jedi.inference.context import CompForContext  # a comprehension's scope, for names bound in it
 from jedi.inference.syntax_tree import infer_trailer  # one `.name` / `(...)` / `[...]` step of a chain
+from jedi.inference.value.module import ModuleMixin, ModuleValue
 from parso import cache as parso_cache
 from parso.cache import parser_cache
 from parso.python.tree import Module
+
+from torchls.analysis import star_imports
 
 __all__ = [
     "CompForContext",
@@ -43,6 +47,7 @@ __all__ = [
     "module_context",
     "module_node",
     "parse_trees",
+    "search_star_imports_by_name",
     "start_helpers_through",
     "stop_environment_process",
 ]
@@ -189,3 +194,74 @@ def cache_parse_trees_as_used_now() -> None:
 def parse_trees() -> Iterator[dict[Any, Any]]:
     """Parso's in-memory parse trees, one mapping (path -> cached tree) per grammar."""
     return iter(parser_cache.values())
+
+
+def search_star_imports_by_name() -> None:
+    """Make jedi follow a module's ``from x import *`` only when ``x`` may define the name looked up.
+
+    jedi's ``ModuleMixin.star_imports`` imports (parses) every star-imported module, recursively,
+    before any name is looked up in them: 2,241 files for ``from transformers import BertModel``. Here
+    each star import is a filter of its own, asked in jedi's order (a target's own star imports
+    before its names), that imports its target only when the target's text may define the name
+    (star_imports.py). Listing all names (completion) still imports every target.
+    """
+    if getattr(ModuleMixin.iter_star_filters, "torchls_lazy", False):
+        return
+
+    def iter_star_filters(module: Any) -> Iterator[_StarImportFilter]:
+        for node in module.tree_node.iter_imports():
+            if node.is_star_import():
+                yield _StarImportFilter(module, node)
+
+    iter_star_filters.torchls_lazy = True  # type: ignore[attr-defined]
+    ModuleMixin.iter_star_filters = iter_star_filters  # type: ignore[method-assign]
+
+
+_searching: set[tuple[int, int]] = set()  # (inference state, module) pairs whose star imports are being searched
+
+
+class _StarImportFilter:
+    """The names one ``from x import *`` statement of a module gives (a jedi filter: ``get``, ``values``)."""
+
+    def __init__(self, module: Any, node: Any) -> None:
+        self._module = module
+        self._node = node
+
+    def get(self, name: str) -> list[Any]:
+        file = self._module.py__file__()
+        path = [leaf.value for leaf in self._node.get_paths()[-1]]
+        if file is not None and not star_imports.may_define(Path(file), self._node.level, path, name):
+            return []
+        for names in self._each_target(lambda found: found.get(name)):
+            if names:
+                return names
+        return []
+
+    def values(self) -> list[Any]:
+        return [name for names in self._each_target(lambda found: found.values()) for name in names]
+
+    def _each_target(self, ask: Callable[[Any], list[Any]]) -> Iterator[list[Any]]:
+        """``ask`` of each filter of the imported modules, as jedi orders them: nested star imports first."""
+        from jedi.inference.imports import Importer  # imports jedi.inference.value, as jedi's own method does
+
+        state = self._module.inference_state
+        targets = Importer(
+            state,
+            import_path=self._node.get_paths()[-1],
+            module_context=self._module.as_context(),
+            level=self._node.level,
+        ).follow()
+        for target in targets:
+            key = (id(state), id(target))
+            if key in _searching:
+                continue  # a cycle of star imports
+            _searching.add(key)
+            try:
+                if isinstance(target, ModuleValue):
+                    for nested in target.iter_star_filters():
+                        yield ask(nested)
+                own = next(target.get_filters(), None)
+                if own is not None:
+                    yield ask(own)
+            finally:
+                _searching.discard(key)

@@ -13,6 +13,7 @@ This module uses jedi internals (contexts, values, ``infer_trailer``), all throu
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import os
 from collections.abc import Callable
@@ -252,7 +253,7 @@ class Resolver:
                     return None  # torch's own member (the catalog's), or a builtin's
                 continue  # `PreTrainedModel(nn.Module, ModuleUtilsMixin)`: the mixin after Module defines it
             definitions = self._definitions(cls)
-            if ANY_NAME in definitions:
+            if _set_by_name(definitions, name):
                 return None
             if name in definitions:
                 return definitions[name], qualname
@@ -283,8 +284,8 @@ class Resolver:
             definitions = self._definitions(cls)
             if name in definitions:
                 return definitions[name]
-            if ANY_NAME in definitions:
-                return "data"  # attributes set in bulk may shadow any member
+            if _set_by_name(definitions, name):
+                return "data"  # attributes set by computed names may shadow this member
         return None
 
     def _defines(self, obj: TorchObject, name: str) -> bool:
@@ -720,7 +721,9 @@ class Resolver:
         return self._catalog_object([info.qualname, *info.bases])
 
 
-ANY_NAME = "*"  # in a class's definitions: it sets attributes in bulk, any name may be data
+# In a class's definitions, a key ANY_NAME + prefix: a method sets attributes by computed names that
+# start with the prefix (all names for ""), so any such member may be data put there at run time.
+ANY_NAME = "*"
 PROPERTY_DECORATORS = ("property", "cached_property", "functools.cached_property", "setter", "getter")
 
 
@@ -750,36 +753,136 @@ def _class_definitions(classdef: BaseNode) -> dict[str, str]:
     for function in classdef.iter_funcdefs():  # type: ignore[attr-defined]
         for name in _self_assignments(function):
             definitions.setdefault(name, "data")
-        if _sets_attributes_in_bulk(function):
-            definitions[ANY_NAME] = "data"
+        names, prefixes = _attributes_set_by_name(function)
+        for name in names:
+            definitions.setdefault(name, "data")
+        for prefix in prefixes:
+            definitions[ANY_NAME + prefix] = "data"
     return definitions
 
 
-def _sets_attributes_in_bulk(function: BaseNode) -> bool:
-    """True for ``setattr(self, name, value)`` with a computed name, or ``self.__dict__.update(...)``.
+def _set_by_name(definitions: dict[str, str], name: str) -> bool:
+    """True when a class's methods may set ``name`` by a computed name (see ANY_NAME)."""
+    return any(key.startswith(ANY_NAME) and name.startswith(key[1:]) for key in definitions)
 
-    Then any member may be data put there at run time: nothing the class inherits can be trusted.
+
+def _attributes_set_by_name(function: BaseNode) -> tuple[set[str], set[str]]:
+    """The attribute names a method sets on ``self`` by name, and the prefixes of names it computes.
+
+    ``setattr(self, "name", v)`` sets "name"; ``setattr(self, name, v)`` with ``name`` from a loop over
+    literal strings, the names listed; ``setattr(self, f"_{x}", v)`` only names starting with "_".
+    Any other computed name (``for k, v in opts.items(): setattr(self, k, v)``), and
+    ``self.__dict__.update(...)``, may set any name: the prefix "". A computed name guarded by
+    ``if hasattr(self, name):`` only re-binds what the object already has (transformers'
+    ``set_input_embeddings`` swaps a sub-module by its name) and sets no new name.
     """
     params = function.get_params()  # type: ignore[attr-defined]
     if not params:
-        return False
+        return set(), set()
     self_name = params[0].name.value
-    names = used_names(function)
-    for leaf in names.get("setattr", []):
+    names: set[str] = set()
+    prefixes: set[str] = set()
+    used = used_names(function)
+    for leaf in used.get("setattr", []):
         trailer = leaf.get_next_sibling()
-        if trailer is not None and trailer.type == "trailer" and trailer.children[0] == "(":
-            arguments = trailer.children[1]
-            items = [c for c in getattr(arguments, "children", []) if c.type != "operator"]
-            if len(items) >= 2 and items[0].get_code().strip() == self_name and items[1].type != "string":
-                return True
-    for leaf in names.get("__dict__", []):
+        if trailer is None or trailer.type != "trailer" or trailer.children[0] != "(":
+            continue
+        arguments = trailer.children[1]
+        items = [c for c in getattr(arguments, "children", []) if c.type != "operator"]
+        if len(items) < 2 or items[0].get_code().strip() != self_name:
+            continue
+        target = items[1]
+        literal = _string_value(target)
+        if literal is not None:
+            names.add(literal)
+            continue
+        if target.type == "name":
+            listed = _loop_strings(function, target, used)
+            if listed is not None:
+                names |= listed
+                continue
+            if _guarded_by_hasattr(leaf, self_name, target.value):
+                continue
+        prefixes.add(_literal_prefix(target))
+    for leaf in used.get("__dict__", []):
         expr = leaf.parent.parent if leaf.parent is not None else None
         if expr is not None and expr.get_code().strip().startswith((f"{self_name}.__dict__.update", "vars(")):
-            return True
-    return any(
+            prefixes.add("")
+    if any(
         leaf.parent is not None and leaf.parent.get_code().strip().startswith(f"vars({self_name}).update")
-        for leaf in names.get("vars", [])
-    )
+        for leaf in used.get("vars", [])
+    ):
+        prefixes.add("")
+    return names, prefixes
+
+
+def _string_value(node: NodeOrLeaf) -> str | None:
+    """The value of a plain string literal (not an f-string, nor implicitly concatenated), else None."""
+    if node.type != "string":
+        return None
+    try:
+        value = ast.literal_eval(node.value)  # type: ignore[attr-defined]
+    except (SyntaxError, ValueError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _literal_prefix(node: NodeOrLeaf) -> str:
+    """The literal start of a computed name: ``f"_{x}"`` and ``"_" + x`` give "_"; anything else ""."""
+    if node.type == "fstring" and len(node.children) > 1 and node.children[1].type == "fstring_string":  # type: ignore[attr-defined]
+        return node.children[1].value  # type: ignore[attr-defined, no-any-return]
+    if node.type == "arith_expr" and node.children[1] == "+":  # type: ignore[attr-defined]
+        return _string_value(node.children[0]) or ""  # type: ignore[attr-defined]
+    return ""
+
+
+def _loop_strings(function: BaseNode, name: NodeOrLeaf, used: dict[str, list[Any]]) -> set[str] | None:
+    """The strings ``name`` takes as the variable of an enclosing ``for`` over literal strings (directly,
+    or through a local name assigned only such literals); else None.
+    """
+    loop = name.search_ancestor("for_stmt")
+    while loop is not None and not (loop.children[1].type == "name" and loop.children[1].value == name.value):  # type: ignore[attr-defined]
+        loop = loop.search_ancestor("for_stmt")
+    if loop is None or not function.start_pos <= loop.start_pos:
+        return None
+    iterable = loop.children[3]  # type: ignore[attr-defined]
+    if iterable.type != "name":
+        return _literal_strings(iterable)
+    found: set[str] = set()
+    for leaf in used.get(iterable.value, []):
+        if leaf.is_definition():
+            statement = leaf.parent
+            if statement is None or statement.type != "expr_stmt" or statement.children[0] is not leaf:
+                return None
+            listed = _literal_strings(statement.children[-1])
+            if listed is None or len(statement.children) != 3:
+                return None
+            found |= listed
+    return found or None
+
+
+def _literal_strings(node: NodeOrLeaf) -> set[str] | None:
+    """The strings of a literal list, tuple or set of plain strings, else None."""
+    if node.type != "atom" or node.children[0] not in ("[", "(", "{") or len(node.children) != 3:  # type: ignore[attr-defined]
+        return None
+    inner = node.children[1]  # type: ignore[attr-defined]
+    items = [inner] if inner.type == "string" else [c for c in getattr(inner, "children", []) if c != ","]
+    values = [_string_value(item) for item in items]
+    return None if not values or None in values else {v for v in values if v is not None}
+
+
+def _guarded_by_hasattr(leaf: NodeOrLeaf, self_name: str, name: str) -> bool:
+    """True when the ``setattr`` call runs only in the branch of ``if hasattr(self, name):``."""
+    wanted = f"hasattr({self_name},{name})"
+    node: NodeOrLeaf = leaf
+    while node.parent is not None and node.parent.type not in ("funcdef", "classdef"):
+        parent = node.parent
+        index = parent.children.index(node) if parent.type == "if_stmt" else 0
+        if index >= 3 and parent.children[index - 1] == ":" and parent.children[index - 3] in ("if", "elif"):
+            if "".join(parent.children[index - 2].get_code().split()) == wanted:
+                return True
+        node = parent
+    return False
 
 
 def _self_assignments(function: BaseNode) -> list[str]:
