@@ -20,7 +20,7 @@ MAX_CALLS = 20  # more call sites than this: too costly to infer them all on a k
 
 
 def arguments_for(param: Param, names: dict[str, list[Name]]) -> list[NodeOrLeaf] | None:
-    """The expression passed to ``param`` at each call of its function in the module, or None.
+    """The expression passed to ``param`` at each call of its function in the module ([] for no call), or None.
 
     ``names`` are the module's name leaves by name (parso's index of the module).
 
@@ -39,7 +39,7 @@ def arguments_for(param: Param, names: dict[str, list[Name]]) -> list[NodeOrLeaf
     else:
         calls = _function_calls(function, names)
         index = param.position_index
-    if not calls or len(calls) > MAX_CALLS:
+    if calls is None or len(calls) > MAX_CALLS:
         return None
     arguments = []
     for trailer in calls:
@@ -50,16 +50,32 @@ def arguments_for(param: Param, names: dict[str, list[Name]]) -> list[NodeOrLeaf
     return arguments
 
 
+def module_function(param: Param) -> Function | None:
+    """The function of ``param`` when it is a plain function at module level (other modules can import it)."""
+    function = param.get_parent_function()
+    if not isinstance(function, Function) or function.type != "funcdef" or param.star_count:
+        return None
+    parent = function.parent
+    if parent is not None and parent.type == "decorated":
+        parent = parent.parent
+    return function if parent is not None and parent.type == "file_input" else None
+
+
+def argument_at(trailer: BaseNode, param: Param) -> NodeOrLeaf | None:
+    """What a call of a plain function (its ``(...)`` trailer) passes to ``param``, or None if not plain."""
+    return _argument(trailer, param.position_index, param)
+
+
 def _function_calls(function: Function, names: dict[str, list[Name]]) -> list[BaseNode] | None:
     """The ``(...)`` trailers of every call ``name(...)`` of a function defined once in its module."""
     name = function.name.value
     calls = []
     for leaf in names.get(name, []):
-        if leaf is function.name or _is_attribute(leaf):
+        if leaf is function.name or is_attribute(leaf):
             continue
         if leaf.is_definition():
             return None  # defined or re-bound elsewhere: which one a call reaches is not plain
-        trailer = _call_trailer(leaf, leaf)
+        trailer = call_trailer(leaf)
         if trailer is None:
             return None  # used as a value: callers out of view
         calls.append(trailer)
@@ -93,7 +109,7 @@ def _method_calls(owner: Class, function: Function, names: dict[str, list[Name]]
                 or expr.children[1] is not trailer
             ):
                 return None
-            call = _call_trailer(leaf, trailer)
+            call = call_trailer(trailer)
             if call is None:
                 return None
             calls.append(call)
@@ -105,13 +121,13 @@ def _inside(leaf: Name, node: BaseNode) -> bool:
     return node.start_pos <= leaf.start_pos < node.end_pos
 
 
-def _is_attribute(leaf: Name) -> bool:
+def is_attribute(leaf: Name) -> bool:
     """True for ``x.name``: another object's member, not the function."""
     parent = leaf.parent
     return parent is not None and parent.type == "trailer" and parent.children[0] == "."
 
 
-def _call_trailer(leaf: Name, callee_end: NodeOrLeaf) -> BaseNode | None:
+def call_trailer(callee_end: NodeOrLeaf) -> BaseNode | None:
     """The ``(...)`` trailer right after ``callee_end`` (the name, or the ``.name`` trailer)."""
     parent = callee_end.parent
     if parent is None or parent.type not in ("atom_expr", "power"):

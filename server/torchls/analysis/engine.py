@@ -46,6 +46,7 @@ from torchls.analysis.settings import Settings
 from torchls.analysis.supervision import Supervisor
 from torchls.analysis.suppressions import is_suppressed
 from torchls.analysis.usage import GRAD_CLIPPERS, Usage, UsageKind, classify
+from torchls.analysis.workspace import OtherFiles, WorkspaceIndex
 
 log = logging.getLogger(__name__)
 C = TypeVar("C", MemberAccess, GradModeUse)
@@ -137,6 +138,8 @@ class Analyzer:
         self.time_budget_s = TIME_BUDGET_S
         self._imports_torch = False  # of the file under analysis
         self._projects: dict[Path, jedi.Project] = {}  # for files outside the project
+        # The project files' words, kept across analyses: the calls of a file's functions in other files.
+        self.workspace = WorkspaceIndex()
         self._function_names = frozenset(name.rsplit(".", 1)[-1] for name in self.catalog.functions)
         # Member and function names: a file with none of them (nor a bare `x.name` statement) holds no bug
         self.candidate_names = self.catalog.member_names | self._function_names
@@ -175,7 +178,7 @@ class Analyzer:
             return []
         _keep_parse_trees_alive()
         script = self._script(source, path)
-        resolver = Resolver(script, self.catalog)
+        resolver = Resolver(script, self.catalog, self._other_files(script, path))
         module = jedi_bridge.module_node(script)
         self._imports_torch = IMPORTS_TORCH.search(source) is not None
         current = layout(module, source, previous.layout if previous is not None else None)
@@ -302,6 +305,13 @@ class Analyzer:
         while len(self._scripts) > SCRIPTS_KEPT:
             self._scripts.popitem(last=False)
         return script
+
+    def _other_files(self, script: jedi.Script, path: Path | None) -> OtherFiles | None:
+        """The calls of the file's functions in the other files of its project (none for notebooks, untitled files)."""
+        project = self._project_for(path)
+        if path is None or path.suffix != ".py" or project is None:
+            return None
+        return OtherFiles(self.workspace, jedi_bridge.inference_state(script), path, Path(project.path))
 
     def _project_for(self, path: Path | None) -> jedi.Project | None:
         """The jedi project for a file: the analyzer's, or for a file outside it, the file's own.
@@ -513,10 +523,13 @@ def _how_known(objects: list[TorchObject], member: str, catalog: Catalog) -> str
         titles = " or ".join(dict.fromkeys(ROOT_TITLES[o.root] for o in objects))
         uses = ", ".join(dict.fromkeys(f"`.{u.member}{'()' if u.called else ''}`" for u in obj.evidence.uses))
         return f"(`{obj.receiver}` is used as a {titles} in its scope: {uses}.)"
-    if obj.call_lines:
+    if obj.call_lines or obj.call_files:
         names = " or ".join(dict.fromkeys(f"`{_title(o, catalog)}`" for o in objects))
-        calls = "the call" if len(obj.call_lines) == 1 else f"all {len(obj.call_lines)} calls"
-        return f"(`{obj.receiver}` is a {names} at {calls} of its function in this file.)"
+        count = len(obj.call_lines) + len(obj.call_files)
+        calls = "the call" if count == 1 else f"all {count} calls"
+        files = (["this file"] if obj.call_lines else []) + [f"`{file}`" for file in dict.fromkeys(obj.call_files)]
+        where = " and ".join(files) if len(files) <= 3 else f"{len(files)} files"
+        return f"(`{obj.receiver}` is a {names} at {calls} of its function in {where}.)"
     return ""
 
 

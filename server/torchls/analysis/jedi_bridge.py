@@ -19,6 +19,8 @@ from typing import Any
 
 import jedi
 from jedi.api.environment import Environment
+from jedi.api.helpers import filter_follow_imports
+from jedi.file_io import KnownContentFileIO
 from jedi.inference import imports as jedi_imports
 from jedi.inference.base_value import ValueSet  # a set of values, as inference steps take and give them
 from jedi.inference.compiled import subprocess as jedi_subprocess
@@ -38,12 +40,14 @@ __all__ = [
     "constructor_arguments",
     "INSTANCE_METHODS",
     "ValueSet",
+    "definitions",
     "environment_process",
     "fresh_inference_budget",
     "inference_state",
     "infer_trailer",
     "kill_environment_process",
     "load_compiled_modules_from_stubs",
+    "load_module",
     "module_context",
     "module_node",
     "parse_trees",
@@ -85,6 +89,20 @@ def module_context(script: jedi.Script) -> Any:
 def inference_state(script: jedi.Script) -> Any:
     """The script's inference state: its limits are reset per receiver."""
     return script._inference_state
+
+
+def load_module(state: Any, path: Path, text: str) -> Any:
+    """The module context of another file of the project (a caller), with ``text``, in ``state``.
+
+    As jedi loads the modules it searches for references: through parso's cache, which jedi's filters
+    need, and with the text given (an open document's unsaved text) rather than the file's.
+    """
+    return jedi_imports.load_module_from_path(state, KnownContentFileIO(path, text)).as_context()
+
+
+def definitions(context: Any, leaf: Any) -> list[Any]:
+    """Where the name ``leaf`` (in ``context``'s module) is defined, imports followed (jedi's goto)."""
+    return list(filter_follow_imports(list(context.create_name(leaf).goto())))
 
 
 def fresh_inference_budget(state: Any) -> None:

@@ -24,11 +24,12 @@ import jedi
 from parso.tree import BaseNode, NodeOrLeaf
 
 from torchls.analysis import jedi_bridge
-from torchls.analysis.callsites import arguments_for
+from torchls.analysis.callsites import MAX_CALLS, argument_at, arguments_for, module_function
 from torchls.analysis.candidates import code_of, used_names
 from torchls.analysis.catalog import ROOT_TITLES, Catalog, Member
 from torchls.analysis.evidence import Evidence, judge, receiver_uses
 from torchls.analysis.jedi_bridge import CompForContext, ValueSet, infer_trailer
+from torchls.analysis.workspace import OtherFiles
 
 _COMP_FOR = ("comp_for", "sync_comp_for")
 # Operations whose result is a tensor when an operand is one: comparisons, arithmetic, bitwise, unary.
@@ -53,6 +54,7 @@ class TorchObject:
     evidence: Evidence | None = None
     receiver: str = ""  # the receiver the evidence is about, as written
     call_lines: tuple[int, ...] = ()  # the lines of the calls whose arguments made a parameter known
+    call_files: tuple[str, ...] = ()  # for each such call in another file of the project: that file
     mro: tuple[str, ...] = ()  # the class's MRO as qualified names, when known: members are looked up there
 
     def member(self, catalog: Catalog, name: str) -> Member | None:
@@ -161,8 +163,9 @@ CALL_SITES_AND_EVIDENCE = os.environ.get("TORCHLS_CALL_SITES_AND_EVIDENCE", "1")
 class Resolver:
     """Resolves receivers in one jedi Script. Not thread-safe (nor is jedi)."""
 
-    def __init__(self, script: jedi.Script, catalog: Catalog) -> None:
+    def __init__(self, script: jedi.Script, catalog: Catalog, other_files: OtherFiles | None = None) -> None:
         self._module_context = jedi_bridge.module_context(script)
+        self._other_files = other_files  # the calls of this module's functions in the project's other files
         self._inference_state = jedi_bridge.inference_state(script)
         self._catalog = catalog
         self._overrides: dict[int, dict[str, str]] = {}
@@ -491,7 +494,8 @@ class Resolver:
         )
 
     def _from_call_sites(self, param: Any, depth: int) -> list[Any]:
-        """A parameter's values: what every call of its function in this module passes to it.
+        """A parameter's values: what every call of its function passes to it, in this module and in the
+        project's other files (workspace.py).
 
         An argument that is not known leaves the parameter unknown; one that is not a torch object
         is kept, so that the receiver counts as not torch's (no evidence from use overrides it).
@@ -499,21 +503,36 @@ class Resolver:
         if not CALL_SITES_AND_EVIDENCE or param.get_root_node() is not self._module_context.tree_node:
             return []
         arguments = arguments_for(param, self._names_in(self._module_context.tree_node))
-        if not arguments:
+        if arguments is None:
+            return []
+        passed = [(self._module_context.create_context(argument), argument, "") for argument in arguments]
+        function = module_function(param)
+        if self._other_files is not None and function is not None:
+            calls = self._other_files.calls(function)
+            if calls is None:
+                return []  # not every caller is in view
+            for call in calls:
+                argument = argument_at(call.trailer, param)
+                if argument is None:
+                    return []
+                passed.append((call.context, argument, call.file))
+        if not passed or len(passed) > MAX_CALLS:
             return []
         results: list[Any] = []
-        for argument in arguments:
-            context = self._module_context.create_context(argument)
+        for context, argument, file in passed:
             values = [value for value in self._expression(context, argument, depth + 1) if not _is_none(value)]
+            if file and any(isinstance(value, TorchObject) and value.evidence is not None for value in values):
+                return []  # a guess from the uses in the caller's scope: not a type
             if not values:
                 return []
             results += values
-        lines = tuple(sorted({argument.start_pos[0] for argument in arguments}))
+        lines = tuple(sorted({argument.start_pos[0] for _, argument, file in passed if not file}))
+        files = tuple(file for _, _, file in passed if file)
         known = []
         for value in results:
             obj = self._torch_value(value)
             if obj is not None:
-                value = dataclasses.replace(obj, call_lines=lines, receiver=param.name.value)
+                value = dataclasses.replace(obj, call_lines=lines, call_files=files, receiver=param.name.value)
             known.append(value)
         return known
 

@@ -1,0 +1,268 @@
+"""Calls of a module-level function from the other files of its project (the workspace call-site index).
+
+``def train(model, optimizer)`` in ``train_lib.py``, called from ``main.py`` as ``train(Net(), opt)``,
+says what ``model`` is. Finding those calls is done cheaply first: every ``.py`` file of the project
+(the jedi project root) is reduced once to the set of words it contains, kept per file by (mtime,
+size), so a later analysis reads only the files that changed. A file can call the function only if
+it contains the function's name and the name of its module (or of a module that re-exports it, or
+it sits in a package whose ``__init__`` does): those few are parsed, each use of the name is
+confirmed with jedi (its goto lands on the function's definition), and every confirmed use must be
+a plain call. A use as a value, an aliased import, too many candidate files, too many files in the
+project or a search that runs out of time gives nothing: the callers are then not all in view.
+
+Bounds: :data:`MAX_FILES` files per project, :data:`MAX_CALLER_FILES` candidate files and
+:data:`TIME_BUDGET_S` seconds per function; files over :data:`MAX_FILE_BYTES` are not code.
+Open documents' unsaved text (:attr:`WorkspaceIndex.documents`) wins over the file on disk.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from parso.python.tree import Function, Name
+from parso.tree import BaseNode
+
+from torchls.analysis import jedi_bridge
+from torchls.analysis.callsites import call_trailer, is_attribute
+
+log = logging.getLogger(__name__)
+
+MAX_FILES = 5000  # a bigger project gets no cross-file call sites: reading it all costs too much
+MAX_DIRECTORIES = 20000  # folders walked to list a project (a home folder opened as one is not a project)
+MAX_CALLER_FILES = 40  # files that may call one function: more and it is too costly to confirm them
+MAX_FILE_BYTES = 1024 * 1024  # bigger .py files are generated data, not code that calls ours
+TIME_BUDGET_S = 2.0  # to find and confirm one function's calls in the other files
+LISTING_TTL_S = 5.0  # the project's file list is walked again after this (files appear, go)
+SKIPPED_DIRECTORIES = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "env", ".venv"})
+WORD = re.compile(r"[A-Za-z_]\w*")
+FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class _Words:
+    stamp: tuple[int, int]  # (mtime_ns, size) of the file they were read from
+    words: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Call:
+    """A confirmed call of the function in another file: the ``(...)`` trailer, in that file's module context."""
+
+    context: Any
+    trailer: BaseNode
+    file: str  # the file as shown to users: relative to the project root
+
+
+class WorkspaceIndex:
+    """The words of each project file, kept across analyses; not thread-safe (used on the jedi thread)."""
+
+    def __init__(self) -> None:
+        self.documents: dict[Path, str] = {}  # open documents' text, by resolved path: wins over disk
+        self._words: dict[Path, _Words] = {}
+        self._document_words: dict[Path, tuple[str, frozenset[str]]] = {}
+        self._listings: dict[Path, tuple[float, list[Path] | None]] = {}
+        self.stats = {"files read": 0}
+
+    def files(self, root: Path) -> list[Path] | None:
+        """The ``.py`` files under ``root`` (hidden folders and venvs skipped); None when over :data:`MAX_FILES`."""
+        now = time.monotonic()
+        listed = self._listings.get(root)
+        if listed is not None and now - listed[0] < LISTING_TTL_S:
+            return listed[1]
+        found: list[Path] = []
+        for walked, (folder, directories, names) in enumerate(os.walk(root)):
+            directories[:] = [d for d in directories if not _skipped(Path(folder) / d)]
+            found += [Path(folder) / name for name in names if name.endswith(".py")]
+            if len(found) > MAX_FILES or walked > MAX_DIRECTORIES:
+                self._listings[root] = (now, None)
+                return None
+        self._listings[root] = (now, found)
+        return found
+
+    def text(self, path: Path) -> str | None:
+        """The file's text: the open document's if there is one, else the file's (None: not readable code)."""
+        if path in self.documents:
+            return self.documents[path]
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                return None
+            return path.read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            return None
+
+    def words(self, path: Path) -> frozenset[str]:
+        """The identifiers in the file (empty when it cannot be read)."""
+        document = self.documents.get(path)
+        if document is not None:
+            kept = self._document_words.get(path)
+            if kept is None or kept[0] != document:
+                kept = self._document_words[path] = (document, frozenset(WORD.findall(document)))
+            return kept[1]
+        try:
+            status = path.stat()
+        except OSError:
+            return frozenset()
+        stamp = (status.st_mtime_ns, status.st_size)
+        cached = self._words.get(path)
+        if cached is None or cached.stamp != stamp:
+            text = self.text(path)
+            self.stats["files read"] += 1
+            cached = self._words[path] = _Words(stamp, frozenset(WORD.findall(text or "")))
+        return cached.words
+
+    def possible_callers(self, path: Path, root: Path, name: str | None = None) -> list[Path] | None:
+        """The other files of the project that may call ``name`` (any function, for None) of ``path``'s module.
+
+        A file qualifies when it names the module, a module that re-exports the function
+        (``from train_lib import train`` in ``utils.py``, then ``from utils import train``), or sits in a
+        package whose ``__init__`` does (``from . import train``). None: more than :data:`MAX_CALLER_FILES`,
+        or the project is too big.
+        """
+        files = self.files(root)
+        if files is None:
+            return None
+        modules = _module_names(path)
+        packages = [path.parent] if path.name == "__init__.py" else []
+        found: list[Path] = []
+        changed = True
+        while changed:
+            changed = False
+            for file in files:
+                if file == path or file in found:
+                    continue
+                words = self.words(file)
+                if name is not None and name not in words:
+                    continue
+                if not (words & modules or any(file.is_relative_to(package) for package in packages)):
+                    continue
+                found.append(file)
+                if len(found) > MAX_CALLER_FILES:
+                    return None
+                if name is None or _imports_name(self.text(file) or "", name):  # it may re-export the function
+                    modules |= _module_names(file)
+                    if file.name == "__init__.py":
+                        packages.append(file.parent)
+                    changed = True
+        return found
+
+
+class OtherFiles:
+    """One analysis's view of the other files of its project: the calls of its functions there."""
+
+    def __init__(self, index: WorkspaceIndex, state: Any, path: Path, root: Path) -> None:
+        self._index = index
+        self._state = state  # the analysed Script's inference state: callers are loaded into it
+        self._path = path
+        self._root = root
+        self._calls: dict[int, list[Call] | None] = {}
+
+    def calls(self, function: Function) -> list[Call] | None:
+        """Every call of a module-level ``function`` in the other files ([] for none); None: not all known."""
+        key = id(function)
+        if key not in self._calls:
+            started = time.monotonic()
+            try:
+                self._calls[key] = self._find(function, started + TIME_BUDGET_S)
+            except Exception:  # jedi on another file's code: never fail the analysis for it
+                log.debug("torchls: calls of %s in other files not found", function.name.value, exc_info=True)
+                self._calls[key] = None
+            log.debug("torchls: calls of %s: %.3f s", function.name.value, time.monotonic() - started)
+        return self._calls[key]
+
+    def _find(self, function: Function, deadline: float) -> list[Call] | None:
+        name = function.name.value
+        files = self._index.possible_callers(self._path, self._root, name)
+        if files is None:
+            return None
+        calls: list[Call] = []
+        for file in files:
+            if time.monotonic() > deadline:
+                return None
+            text = self._index.text(file)
+            if text is None:
+                return None
+            found = self._calls_in(file, text, function)
+            if found is None:
+                return None
+            calls += found
+        return calls
+
+    def _calls_in(self, file: Path, text: str, function: Function) -> list[Call] | None:
+        context = jedi_bridge.load_module(self._state, file, text)
+        module = context.tree_node
+        name = function.name.value
+        used = module.get_used_names()
+        shown = file.relative_to(self._root).as_posix() if file.is_relative_to(self._root) else str(file)
+        calls = []
+        for leaf in used.get(name, []):
+            statement = leaf.search_ancestor("import_from", "import_name")
+            if statement is not None:
+                if leaf.parent.type in ("import_as_name", "dotted_as_name") and leaf.parent.children[0] is leaf:
+                    return None  # `from train_lib import train as fit`: its calls go by another name
+                continue
+            if is_attribute(leaf):
+                first = leaf.parent.parent.children[0] if leaf.parent.parent is not None else None
+                if first is None or first.type != "name" or not _bound_by_import(used.get(first.value, [])):
+                    continue  # `model.train()`: another object's member, not a module's function
+                callee_end = leaf.parent
+            else:
+                callee_end = leaf
+            landed = [self._is_function(d, function) for d in jedi_bridge.definitions(context, leaf)]
+            if not any(landed):
+                continue
+            if not all(landed):
+                return None  # the name may be the function or something else
+            trailer = call_trailer(callee_end)
+            if trailer is None:
+                return None  # used as a value (`Thread(target=train)`): its callers are out of view
+            calls.append(Call(context.create_context(trailer), trailer, shown))
+        return calls
+
+    def _is_function(self, definition: Any, function: Function) -> bool:
+        tree_name = getattr(definition, "tree_name", None)
+        if tree_name is None:
+            return False
+        if tree_name is function.name:
+            return True
+        # The same file read again (jedi loaded it from disk, not the analysed text): the same top-level def.
+        try:
+            path = definition.get_root_context().py__file__()
+        except Exception:
+            return False
+        defined = tree_name.parent
+        return (
+            path is not None
+            and Path(path) == self._path
+            and tree_name.value == function.name.value
+            and defined is not None
+            and defined.type == "funcdef"
+            and defined.name is tree_name
+            and defined.parent is not None
+            and defined.parent.type in ("file_input", "decorated")
+        )
+
+
+def _skipped(directory: Path) -> bool:
+    name = directory.name
+    return name.startswith(".") or name in SKIPPED_DIRECTORIES or (directory / "pyvenv.cfg").exists()
+
+
+def _module_names(path: Path) -> set[str]:
+    """The names an import of the file can use: its stem, or its package's name for an ``__init__``."""
+    return {path.parent.name if path.stem == "__init__" else path.stem}
+
+
+def _imports_name(text: str, name: str) -> bool:
+    """True when a ``from ... import`` statement of the text imports ``name`` (the file may re-export it)."""
+    return any(name in WORD.findall(match.group(1)) for match in FROM_IMPORT.finditer(text))
+
+
+def _bound_by_import(leaves: list[Name]) -> bool:
+    """True when one of a name's leaves is bound by an import (``train_lib``, ``lib`` in ``import x as lib``)."""
+    return any(leaf.search_ancestor("import_from", "import_name") is not None for leaf in leaves)
