@@ -311,7 +311,7 @@ class Analyzer:
         project = self._project_for(path)
         if path is None or path.suffix != ".py" or project is None:
             return None
-        return OtherFiles(self.workspace, jedi_bridge.inference_state(script), path, Path(project.path))
+        return OtherFiles(self.workspace, jedi_bridge.inference_state(script), path.resolve(), Path(project.path))
 
     def _project_for(self, path: Path | None) -> jedi.Project | None:
         """The jedi project for a file: the analyzer's, or for a file outside it, the file's own.
