@@ -1,7 +1,6 @@
 """A caller outside the real-code set's project (tests/fixtures): torchls never reads it for call sites."""
 
 import torch
-
 from negatives_xfile import last_side
 
 
