@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -42,12 +43,21 @@ class ResultsCache:
         self._imports: dict[Path, list[Path] | None] = {}
         self._digests: dict[Path, str] = {}
 
-    def key(self, path: Path, text: str, settings: Settings) -> str | None:
-        """The key of ``path``'s findings; None when its imports cannot be read (never cached)."""
+    def key(self, path: Path, text: str, settings: Settings, callers: Iterable[Path] = ()) -> str | None:
+        """The key of ``path``'s findings; None when its imports cannot be read (never cached).
+
+        ``callers`` are the project files that may call its functions: what they pass (and what they
+        import) decides what its parameters are.
+        """
         path = path.resolve()
         dependencies = self._dependencies(path, text)
         if dependencies is None:
             return None
+        for caller in callers:
+            more = self._dependencies(caller.resolve(), None)
+            if more is None:
+                return None
+            dependencies = sorted({*dependencies, caller.resolve(), *more} - {path})
         digest = hashlib.sha256()
         for part in (self._environment, repr(settings), str(path), text):
             digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
@@ -85,7 +95,7 @@ class ResultsCache:
                 self._digests[path] = "unreadable"
         return self._digests[path]
 
-    def _dependencies(self, path: Path, text: str) -> list[Path] | None:
+    def _dependencies(self, path: Path, text: str | None) -> list[Path] | None:
         """The project files ``path`` imports, directly or through others (sorted)."""
         direct = self._direct_imports(path, text)
         if direct is None:

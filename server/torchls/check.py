@@ -80,7 +80,7 @@ def check_paths(
     keys: dict[Path, str] = {}
     if cache is not None and not (fix or diff):
         for file in files:
-            key = _cache_key(cache, file, provider.for_file(file))
+            key = _cache_key(cache, analyzer, file, provider.for_file(file))
             cached = cache.get(key) if key else None
             if cached is not None:
                 results[file] = CheckResult(findings=[FileReport(file, cached)] if cached else [])
@@ -95,11 +95,11 @@ def check_paths(
     return _merged(results[item] if isinstance(item, Path) else item for item in items)
 
 
-def _cache_key(cache: ResultsCache, file: Path, settings: Settings) -> str | None:
+def _cache_key(cache: ResultsCache, analyzer: Analyzer, file: Path, settings: Settings) -> str | None:
     if file.suffix != ".py":
         return None
     try:
-        return cache.key(file, read_source(file).text, settings)
+        return cache.key(file, read_source(file).text, settings, analyzer.possible_callers(file))
     except FileError:
         return None
 
