@@ -100,3 +100,17 @@ def test_parse_tree_cache_item_is_wrapped() -> None:
     assert "_set_cache_item(" in inspect.getsource(parso_cache._load_from_file_system)
     item = parso_cache._NodeCacheItem(None, [], change_time=0.0)
     assert item.change_time == 0.0 and item.last_used == 0.0
+
+
+def test_other_modules_are_loaded_with_the_text_given(tmp_path: Path) -> None:
+    """A caller's module, loaded into the analysed Script's inference state: its names go to their definitions."""
+    (tmp_path / "lib.py").write_text("def train(model):\n    return model\n")
+    caller = tmp_path / "caller.py"
+    caller.write_text("train = None\n")  # on disk: not the text analysed
+    source = "def train(model):\n    return model\n"
+    analysed = jedi.Script(source, path=tmp_path / "lib.py", project=jedi.Project(tmp_path))
+    state = jedi_bridge.inference_state(analysed)
+    context = jedi_bridge.load_module(state, caller, "from lib import train\ntrain(1)\n")
+    call = context.tree_node.get_used_names()["train"][-1]
+    (definition,) = jedi_bridge.definitions(context, call)
+    assert definition.tree_name is next(jedi_bridge.module_node(analysed).iter_funcdefs()).name

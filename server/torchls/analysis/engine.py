@@ -306,6 +306,13 @@ class Analyzer:
             self._scripts.popitem(last=False)
         return script
 
+    def possible_callers(self, path: Path) -> list[Path]:
+        """The project files whose calls may decide what ``path``'s parameters are (its findings rest on them)."""
+        project = self._project_for(path)
+        if path.suffix != ".py" or project is None:
+            return []
+        return self.workspace.possible_callers(path.resolve(), Path(project.path)) or []
+
     def _other_files(self, script: jedi.Script, path: Path | None) -> OtherFiles | None:
         """The calls of the file's functions in the other files of its project (none for notebooks, untitled files)."""
         project = self._project_for(path)

@@ -94,9 +94,12 @@ def inference_state(script: jedi.Script) -> Any:
 def load_module(state: Any, path: Path, text: str) -> Any:
     """The module context of another file of the project (a caller), with ``text``, in ``state``.
 
-    As jedi loads the modules it searches for references: through parso's cache, which jedi's filters
-    need, and with the text given (an open document's unsaved text) rather than the file's.
+    As jedi loads the modules it searches for references, through parso's cache (jedi's filters need
+    the tree there). The text is parsed into the cache first, as a Script's is: parso would otherwise
+    serve the tree it has for the path whenever that is newer than the file, and the text given (an
+    open document's unsaved text) would be ignored.
     """
+    state.parse(code=text, path=path, cache=False, diff_cache=True, cache_path=jedi.settings.cache_directory)
     return jedi_imports.load_module_from_path(state, KnownContentFileIO(path, text)).as_context()
 
 

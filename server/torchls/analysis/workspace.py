@@ -116,13 +116,15 @@ class WorkspaceIndex:
             cached = self._words[path] = _Words(stamp, frozenset(WORD.findall(text or "")))
         return cached.words
 
-    def possible_callers(self, path: Path, root: Path, name: str | None = None) -> list[Path] | None:
+    def possible_callers(
+        self, path: Path, root: Path, name: str | None = None, limit: int | None = None
+    ) -> list[Path] | None:
         """The other files of the project that may call ``name`` (any function, for None) of ``path``'s module.
 
         A file qualifies when it names the module, a module that re-exports the function
         (``from train_lib import train`` in ``utils.py``, then ``from utils import train``), or sits in a
-        package whose ``__init__`` does (``from . import train``). None: more than :data:`MAX_CALLER_FILES`,
-        or the project is too big.
+        package whose ``__init__`` does (``from . import train``). None: more than ``limit`` files, or the
+        project is too big.
         """
         files = self.files(root)
         if files is None:
@@ -142,7 +144,7 @@ class WorkspaceIndex:
                 if not (words & modules or any(file.is_relative_to(package) for package in packages)):
                     continue
                 found.append(file)
-                if len(found) > MAX_CALLER_FILES:
+                if limit is not None and len(found) > limit:
                     return None
                 if name is None or _imports_name(self.text(file) or "", name):  # it may re-export the function
                     modules |= _module_names(file)
@@ -177,7 +179,7 @@ class OtherFiles:
 
     def _find(self, function: Function, deadline: float) -> list[Call] | None:
         name = function.name.value
-        files = self._index.possible_callers(self._path, self._root, name)
+        files = self._index.possible_callers(self._path, self._root, name, MAX_CALLER_FILES)
         if files is None:
             return None
         calls: list[Call] = []

@@ -1,0 +1,159 @@
+"""Call sites across files (analysis/workspace.py): a function's parameter is what the project's other
+files pass to it, when every call agrees; the CLI and its results cache follow the callers, the index
+reads only the files that changed, and open documents' text wins over the disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from torchls.analysis import workspace
+from torchls.analysis.engine import Analyzer
+from torchls.analysis.environment import find_environment
+
+from .helpers import ENV, ROOT
+
+LIBRARY = "def count_parameters(model):\n    return sum(p.numel() for p in model.parameters)\n"
+NET = "from torch import nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+MAIN = NET + "\n\nfrom train_lib import count_parameters\n\ncount_parameters(Net())\n"
+PLAIN = "from train_lib import count_parameters\n\n\nclass Box:\n    parameters = [1]\n\n\ncount_parameters(Box())\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "pyproject.toml").write_text("")
+    (folder / "train_lib.py").write_text(LIBRARY)
+    (folder / "main.py").write_text(MAIN)
+    return folder
+
+
+@pytest.fixture
+def project_analyzer(project: Path) -> Iterator[Analyzer]:
+    analyzer = Analyzer(find_environment(sys.executable), project_root=project)
+    yield analyzer
+    analyzer.close()
+
+
+def findings_in(analyzer: Analyzer, path: Path) -> list[str]:
+    """A fresh analysis of the file: what was kept for its unchanged text rests on callers that changed."""
+    analyzer.forget_findings()
+    return [f.message for f in analyzer.analyze(path.read_text(), path)]
+
+
+def test_cli_follows_the_callers_through_its_cache(project: Path, tmp_path: Path) -> None:
+    def check() -> list[dict[str, object]]:
+        result = subprocess.run(
+            [sys.executable, "-m", "torchls", "check", "--format", "json", "."],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            env={**ENV, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+            timeout=600,
+        )
+        assert result.returncode in (0, 1), result.stderr
+        return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+    (finding,) = check()
+    assert (finding["path"], finding["line"]) == ("train_lib.py", 2)
+    assert "(`model` is a `main.Net` at the call of its function in `main.py`.)" in str(finding["message"])
+    assert len(check()) == 1  # served from the cache
+    # train_lib.py is unchanged, but its caller now passes a plain object: its entry no longer applies.
+    (project / "main.py").write_text(PLAIN)
+    assert check() == []
+    (project / "main.py").write_text(MAIN)
+    assert len(check()) == 1
+    # A new caller that passes a plain object: the calls disagree.
+    (project / "stats.py").write_text(PLAIN)
+    assert check() == []
+
+
+def test_every_kind_of_import_is_followed(project: Path, project_analyzer: Analyzer) -> None:
+    library = project / "train_lib.py"
+    (project / "main.py").write_text(NET)
+    callers = {
+        "from_import.py": "from main import Net\nfrom train_lib import count_parameters\ncount_parameters(Net())\n",
+        "attribute.py": "import main\nimport train_lib as lib\nlib.count_parameters(main.Net().to('cpu'))\n",
+        "star.py": "from main import Net\nfrom train_lib import *\n\n\ndef run():\n    count_parameters(Net())\n",
+        "pkg/__init__.py": "from train_lib import count_parameters\n",
+        "pkg/run.py": "from main import Net\n\nfrom . import count_parameters\n\ncount_parameters(Net())\n",
+        "uses_pkg.py": "import pkg\nfrom main import Net\npkg.count_parameters(Net())\n",
+    }
+    for name, text in callers.items():
+        (project / name).parent.mkdir(exist_ok=True)
+        (project / name).write_text(text)
+    (message,) = findings_in(project_analyzer, library)
+    assert "all 5 calls of its function in 5 files" in message
+
+
+@pytest.mark.parametrize(
+    "caller",
+    [
+        "from threading import Thread\nfrom train_lib import count_parameters\nThread(target=count_parameters)\n",
+        "from train_lib import count_parameters as count\nfrom main import Net\ncount(Net())\n",
+        "import pickle\nfrom train_lib import count_parameters\ncount_parameters(pickle.loads(b''))\n",
+        "from main import Net\nfrom train_lib import count_parameters\ncount_parameters(*[Net()])\n",
+    ],
+    ids=["used-as-a-value", "aliased-import", "unknown-argument", "star-arguments"],
+)
+def test_a_caller_out_of_view_leaves_the_parameter_unknown(
+    caller: str, project: Path, project_analyzer: Analyzer
+) -> None:
+    assert len(findings_in(project_analyzer, project / "train_lib.py")) == 1  # main.py's call alone
+    (project / "other.py").write_text(caller)
+    project_analyzer.workspace._listings.clear()  # a new listing, as after LISTING_TTL_S
+    assert findings_in(project_analyzer, project / "train_lib.py") == []
+
+
+def test_too_many_caller_files_leave_it_unknown(
+    project: Path, project_analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "again.py").write_text(MAIN.replace("class Net", "class Other").replace("(Net())", "(Other())"))
+    assert len(findings_in(project_analyzer, project / "train_lib.py")) == 1
+    monkeypatch.setattr(workspace, "MAX_CALLER_FILES", 1)
+    assert findings_in(project_analyzer, project / "train_lib.py") == []
+
+
+def test_the_index_reads_only_changed_files_and_open_text_wins(project: Path, project_analyzer: Analyzer) -> None:
+    library = project / "train_lib.py"
+    for number in range(5):
+        (project / f"unrelated_{number}.py").write_text(f"value = {number}\n")
+    assert len(findings_in(project_analyzer, library)) == 1
+    index = project_analyzer.workspace
+    read = index.stats["files read"]
+    assert read == 6  # every other file of the project, once
+    assert len(findings_in(project_analyzer, library)) == 1
+    assert index.stats["files read"] == read  # nothing changed: nothing read again
+
+    main = project / "main.py"
+    main.write_text(MAIN + "\n")
+    os.utime(main, ns=(main.stat().st_mtime_ns + 1_000_000, main.stat().st_mtime_ns + 1_000_000))
+    index._listings.clear()  # a new listing, as after LISTING_TTL_S
+    assert len(findings_in(project_analyzer, library)) == 1
+    assert index.stats["files read"] == read + 1  # the changed file only
+
+    index.documents[main.resolve()] = PLAIN  # the editor's unsaved text of main.py
+    assert findings_in(project_analyzer, library) == []
+    del index.documents[main.resolve()]
+    assert len(findings_in(project_analyzer, library)) == 1
+
+
+def test_files_outside_the_project_are_never_read(tmp_path: Path, project: Path, project_analyzer: Analyzer) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "caller.py").write_text(MAIN)
+    (project / "main.py").write_text(NET)
+    assert findings_in(project_analyzer, project / "train_lib.py") == []
+    assert all(project in path.parents for path in project_analyzer.workspace._words)
+
+
+def test_the_repository_itself_is_within_the_bounds() -> None:
+    """The walk of a real project (this repository, venvs and node_modules skipped) stays under MAX_FILES."""
+    assert workspace.WorkspaceIndex().files(ROOT) is not None
