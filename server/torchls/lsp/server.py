@@ -168,9 +168,11 @@ class TorchlsServer(LanguageServer):
 
     async def run_analysis(self, source: str, path: Path | None, settings: Settings) -> list[Finding]:
         """Analyse ``source`` on the jedi thread; report an environment problem or restart."""
+        documents = self.open_texts()
 
         def run() -> tuple[list[Finding], str | None]:
             analyzer, problem = self.current_analyzer(path)
+            analyzer.workspace.documents = documents  # callers' unsaved text wins over the disk
             # The environment may have been loaded during initialize: its problem is shown before the first results.
             problem, self.preload_problem = problem or self.preload_problem, None
             findings = analyzer.analyze(source, path, settings)
@@ -287,20 +289,26 @@ class TorchlsServer(LanguageServer):
             if self.workspace.get_notebook_document(cell_uri=document.uri) is None:
                 self.schedule(document.uri, 0)
 
+    def open_texts(self) -> dict[Path, str]:
+        """The open Python documents' text by file: the call sites of other files are read from it."""
+        documents = list(self.workspace.text_documents.values())
+        return {path.resolve(): d.source for d in documents if (path := _path_of(d.uri)) and path.suffix == ".py"}
+
     def refresh_dependents(self, saved_uri: str) -> None:
-        """A file was saved: re-diagnose the open documents that import it (jedi reads imports from disk).
+        """A file was saved: re-diagnose the open documents that import it (jedi reads imports from disk),
+        and those it imports (its calls may decide what their functions' parameters are).
 
         Kept findings of every file may rest on the saved one, so the analyzers forget them first.
         """
         path = _path_of(saved_uri)
         if path is None:
             return
-        module = path.parent.name if path.stem == "__init__" else path.stem
-        imports = re.compile(rf"^[ \t]*(?:from|import)[ \t]+[\w.]*\b{re.escape(module)}\b", re.MULTILINE)
+        saved = self.open_texts().get(path.resolve()) or _read(path)
         dependents = [
             document.uri
             for document in list(self.workspace.text_documents.values())
-            if document.uri != saved_uri and imports.search(document.source)
+            if document.uri != saved_uri
+            and (_imports(document.source, path) or ((other := _path_of(document.uri)) and _imports(saved, other)))
         ]
         if not dependents:
             return
@@ -352,6 +360,19 @@ class TorchlsServer(LanguageServer):
 def _path_of(uri: str) -> Path | None:
     """The file behind a ``file:`` URI; None for unsaved documents and other schemes."""
     return Path(to_fs_path(uri) or "") if uri.startswith("file:") else None
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _imports(source: str, path: Path) -> bool:
+    """Whether ``source`` has an import statement that names ``path``'s module (a package: its folder)."""
+    module = path.parent.name if path.stem == "__init__" else path.stem
+    return re.search(rf"^[ \t]*(?:from|import)[ \t][^\n]*\b{re.escape(module)}\b", source, re.MULTILINE) is not None
 
 
 def _refresh_supported(capabilities: types.ClientCapabilities) -> bool:
