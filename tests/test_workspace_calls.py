@@ -108,7 +108,13 @@ def test_a_caller_out_of_view_leaves_the_parameter_unknown(
 ) -> None:
     assert len(findings_in(project_analyzer, project / "train_lib.py")) == 1  # main.py's call alone
     (project / "other.py").write_text(caller)
-    project_analyzer.workspace._listings.clear()  # a new listing, as after LISTING_TTL_S
+    assert findings_in(project_analyzer, project / "train_lib.py") == []
+
+
+def test_a_notebook_that_may_call_it_leaves_it_unknown(project: Path, project_analyzer: Analyzer) -> None:
+    assert len(findings_in(project_analyzer, project / "train_lib.py")) == 1
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": PLAIN}
+    (project / "explore.ipynb").write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4}))
     assert findings_in(project_analyzer, project / "train_lib.py") == []
 
 
@@ -135,7 +141,7 @@ def test_the_index_reads_only_changed_files_and_open_text_wins(project: Path, pr
     main = project / "main.py"
     main.write_text(MAIN + "\n")
     os.utime(main, ns=(main.stat().st_mtime_ns + 1_000_000, main.stat().st_mtime_ns + 1_000_000))
-    index._listings.clear()  # a new listing, as after LISTING_TTL_S
+    index.refresh()  # as after LISTING_TTL_S, or a save
     assert len(findings_in(project_analyzer, library)) == 1
     assert index.stats["files read"] == read + 1  # the changed file only
 

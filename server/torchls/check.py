@@ -99,7 +99,8 @@ def _cache_key(cache: ResultsCache, analyzer: Analyzer, file: Path, settings: Se
     if file.suffix != ".py":
         return None
     try:
-        return cache.key(file, read_source(file).text, settings, analyzer.possible_callers(file))
+        text = read_source(file).text
+        return cache.key(file, text, settings, analyzer.possible_callers(file, text))
     except FileError:
         return None
 

@@ -65,6 +65,7 @@ NOT_CALLABLE = {
     "torch.nn.parameter.Parameter": "Parameter",
 }
 ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")  # what makes a folder a project's root
+TOP_LEVEL_DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)  # functions other files can import
 IMPORTS_TORCH = re.compile(r"^[ \t]*(?:import|from)[ \t]+torch\b", re.MULTILINE)
 SCRIPTS_KEPT = 8  # files with a kept Script
 # A kept Script serves hover and fix-all on the same text; jedi's memo caches in it grow with every
@@ -285,6 +286,7 @@ class Analyzer:
         """Analyse every file afresh next time: a file they import changed, and what was kept rests on it."""
         self._previous.clear()
         self._scripts.clear()  # their inference states hold the old module
+        self.workspace.refresh()  # and the callers of its functions may have changed
 
     def forget(self, path: Path) -> None:
         """Drop what was kept for one file (the CLI is done with it; imported modules stay cached)."""
@@ -306,12 +308,15 @@ class Analyzer:
             self._scripts.popitem(last=False)
         return script
 
-    def possible_callers(self, path: Path) -> list[Path]:
+    def possible_callers(self, path: Path, source: str) -> list[Path]:
         """The project files whose calls may decide what ``path``'s parameters are (its findings rest on them)."""
         project = self._project_for(path)
         if path.suffix != ".py" or project is None:
             return []
-        return self.workspace.possible_callers(path.resolve(), Path(project.path)) or []
+        callers: set[Path] = set()
+        for name in TOP_LEVEL_DEF.findall(source):
+            callers.update(self.workspace.possible_callers(path.resolve(), Path(project.path), name) or [])
+        return sorted(callers)
 
     def _other_files(self, script: jedi.Script, path: Path | None) -> OtherFiles | None:
         """The calls of the file's functions in the other files of its project (none for notebooks, untitled files)."""

@@ -65,12 +65,13 @@ class WorkspaceIndex:
     def __init__(self) -> None:
         self.documents: dict[Path, str] = {}  # open documents' text, by resolved path: wins over disk
         self._words: dict[Path, _Words] = {}
+        self._checked: dict[Path, float] = {}  # when each file's stamp was last compared with the disk
         self._document_words: dict[Path, tuple[str, frozenset[str]]] = {}
         self._listings: dict[Path, tuple[float, list[Path] | None]] = {}
         self.stats = {"files read": 0}
 
     def files(self, root: Path) -> list[Path] | None:
-        """The ``.py`` files under ``root`` (hidden folders and venvs skipped); None when over :data:`MAX_FILES`."""
+        """The ``.py`` and ``.ipynb`` files under ``root`` (hidden folders, venvs skipped); None: too many."""
         now = time.monotonic()
         listed = self._listings.get(root)
         if listed is not None and now - listed[0] < LISTING_TTL_S:
@@ -78,12 +79,17 @@ class WorkspaceIndex:
         found: list[Path] = []
         for walked, (folder, directories, names) in enumerate(os.walk(root)):
             directories[:] = [d for d in directories if not _skipped(Path(folder) / d)]
-            found += [Path(folder) / name for name in names if name.endswith(".py")]
+            found += [Path(folder) / name for name in names if name.endswith((".py", ".ipynb"))]
             if len(found) > MAX_FILES or walked > MAX_DIRECTORIES:
                 self._listings[root] = (now, None)
                 return None
         self._listings[root] = (now, found)
         return found
+
+    def refresh(self) -> None:
+        """Look at the disk again at the next lookup (a file was saved): list the files, compare their stamps."""
+        self._listings.clear()
+        self._checked.clear()
 
     def text(self, path: Path) -> str | None:
         """The file's text: the open document's if there is one, else the file's (None: not readable code)."""
@@ -104,12 +110,16 @@ class WorkspaceIndex:
             if kept is None or kept[0] != document:
                 kept = self._document_words[path] = (document, frozenset(WORD.findall(document)))
             return kept[1]
+        cached = self._words.get(path)
+        now = time.monotonic()
+        if cached is not None and now - self._checked.get(path, 0.0) < LISTING_TTL_S:
+            return cached.words  # one stat per file and listing, not per function looked up
+        self._checked[path] = now
         try:
             status = path.stat()
         except OSError:
             return frozenset()
         stamp = (status.st_mtime_ns, status.st_size)
-        cached = self._words.get(path)
         if cached is None or cached.stamp != stamp:
             text = self.text(path)
             self.stats["files read"] += 1
@@ -187,8 +197,8 @@ class OtherFiles:
             if time.monotonic() > deadline:
                 return None
             text = self._index.text(file)
-            if text is None:
-                return None
+            if text is None or file.suffix != ".py":
+                return None  # a notebook may call it: its calls are not read
             found = self._calls_in(file, text, function)
             if found is None:
                 return None
