@@ -41,6 +41,7 @@ TIME_BUDGET_S = 2.0  # to find and confirm one function's calls in the other fil
 LISTING_TTL_S = 5.0  # the project's file list is walked again after this (files appear, go)
 SKIPPED_DIRECTORIES = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "env", ".venv"})
 WORD = re.compile(r"[A-Za-z_]\w*")
+IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import[ \t]+\([^)]*\)|(?:from|import)[ \t][^\n]*)", re.MULTILINE)
 FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.MULTILINE)
 
 
@@ -48,6 +49,12 @@ FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[
 class _Words:
     stamp: tuple[int, int]  # (mtime_ns, size) of the file they were read from
     words: frozenset[str]
+    imported: frozenset[str]  # the words of its import statements: the modules it may import
+
+
+def _words_of(text: str, stamp: tuple[int, int] = (0, 0)) -> _Words:
+    imported = frozenset(word for statement in IMPORT.findall(text) for word in WORD.findall(statement))
+    return _Words(stamp, frozenset(WORD.findall(text)), imported)
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,7 @@ class WorkspaceIndex:
         self.documents: dict[Path, str] = {}  # open documents' text, by resolved path: wins over disk
         self._words: dict[Path, _Words] = {}
         self._checked: dict[Path, float] = {}  # when each file's stamp was last compared with the disk
-        self._document_words: dict[Path, tuple[str, frozenset[str]]] = {}
+        self._document_words: dict[Path, tuple[str, _Words]] = {}
         self._listings: dict[Path, tuple[float, list[Path] | None]] = {}
         self.stats = {"files read": 0}
 
@@ -102,36 +109,37 @@ class WorkspaceIndex:
         except OSError:
             return None
 
-    def words(self, path: Path) -> frozenset[str]:
-        """The identifiers in the file (empty when it cannot be read)."""
+    def words(self, path: Path) -> _Words:
+        """The identifiers in the file, and in its import statements (empty when it cannot be read)."""
         document = self.documents.get(path)
         if document is not None:
             kept = self._document_words.get(path)
             if kept is None or kept[0] != document:
-                kept = self._document_words[path] = (document, frozenset(WORD.findall(document)))
+                kept = self._document_words[path] = (document, _words_of(document))
             return kept[1]
         cached = self._words.get(path)
         now = time.monotonic()
         if cached is not None and now - self._checked.get(path, 0.0) < LISTING_TTL_S:
-            return cached.words  # one stat per file and listing, not per function looked up
+            return cached  # one stat per file and listing, not per function looked up
         self._checked[path] = now
         try:
             status = path.stat()
         except OSError:
-            return frozenset()
+            return _NO_WORDS
         stamp = (status.st_mtime_ns, status.st_size)
         if cached is None or cached.stamp != stamp:
-            text = self.text(path)
             self.stats["files read"] += 1
-            cached = self._words[path] = _Words(stamp, frozenset(WORD.findall(text or "")))
-        return cached.words
+            cached = self._words[path] = _words_of(self.text(path) or "", stamp)
+            if path.suffix == ".ipynb":  # its import lines are inside JSON strings: any word may be one
+                cached = self._words[path] = _Words(stamp, cached.words, cached.words)
+        return cached
 
     def possible_callers(
         self, path: Path, root: Path, name: str | None = None, limit: int | None = None
     ) -> list[Path] | None:
         """The other files of the project that may call ``name`` (any function, for None) of ``path``'s module.
 
-        A file qualifies when it names the module, a module that re-exports the function
+        A file qualifies when an import statement of it names the module, a module that re-exports the function
         (``from train_lib import train`` in ``utils.py``, then ``from utils import train``), or sits in a
         package whose ``__init__`` does (``from . import train``). None: more than ``limit`` files, or the
         project is too big.
@@ -149,9 +157,9 @@ class WorkspaceIndex:
                 if file == path or file in found:
                     continue
                 words = self.words(file)
-                if name is not None and name not in words:
+                if name is not None and name not in words.words:
                     continue
-                if not (words & modules or any(file.is_relative_to(package) for package in packages)):
+                if not (words.imported & modules or any(file.is_relative_to(package) for package in packages)):
                     continue
                 found.append(file)
                 if limit is not None and len(found) > limit:
@@ -258,6 +266,9 @@ class OtherFiles:
             and defined.parent is not None
             and defined.parent.type in ("file_input", "decorated")
         )
+
+
+_NO_WORDS = _Words((0, 0), frozenset(), frozenset())
 
 
 def _skipped(directory: Path) -> bool:
