@@ -151,6 +151,11 @@ def test_the_index_reads_only_changed_files_and_open_text_wins(project: Path, pr
     assert len(findings_in(project_analyzer, library)) == 1
 
 
+def test_a_named_pipe_in_the_project_is_never_opened(project: Path, project_analyzer: Analyzer) -> None:
+    os.mkfifo(project / "pipe.py")  # reading it would block the analysis forever
+    assert len(findings_in(project_analyzer, project / "train_lib.py")) == 1
+
+
 def test_files_outside_the_project_are_never_read(tmp_path: Path, project: Path, project_analyzer: Analyzer) -> None:
     outside = tmp_path / "elsewhere"
     outside.mkdir()

@@ -258,7 +258,7 @@ class Analyzer:
         leaf = _name_at(jedi_bridge.module_node(script), position)
         if leaf is None:
             return None
-        resolver = Resolver(script, self.catalog)
+        resolver = Resolver(script, self.catalog, self._other_files(script, path))
         if leaf.value in GRAD_MODE_NAMES:
             for use in grad_mode_uses(jedi_bridge.module_node(script).get_used_names()):
                 if use.name is leaf:

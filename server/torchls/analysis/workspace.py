@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,8 +104,9 @@ class WorkspaceIndex:
         if path in self.documents:
             return self.documents[path]
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                return None
+            status = path.stat()
+            if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_FILE_BYTES:
+                return None  # a named pipe would block the read forever
             return path.read_bytes().decode("utf-8", errors="replace")
         except OSError:
             return None
