@@ -4,7 +4,8 @@
 which nobody wrote down. A single guess is not evidence (jedi's own "dynamic parameters" are off for
 that reason), so this gives the arguments only when *every* use of the function is in view and is a
 plain call whose arguments can be matched to the parameter: a function also passed as a value
-(``Thread(target=train)``), called with ``*args``, or defined twice gives nothing.
+(``Thread(target=train)``), called with ``*args``, or defined twice gives nothing. The calls of a
+module-level function in the project's other files are found by workspace.py, and must agree too.
 """
 
 from __future__ import annotations
