@@ -35,7 +35,11 @@ def arguments_for(param: Param, names: dict[str, list[Name]]) -> list[NodeOrLeaf
     if isinstance(owner, Class):
         if params and params[0] is param:
             return None  # `self`
-        calls = _method_calls(owner, function, names)
+        if function.name.value == "__init__":
+            constructed = constructed_class(param)
+            calls = None if constructed is None else _function_calls(constructed, names)
+        else:
+            calls = _method_calls(owner, function, names)
         index = param.position_index - 1
     else:
         calls = _function_calls(function, names)
@@ -51,24 +55,52 @@ def arguments_for(param: Param, names: dict[str, list[Name]]) -> list[NodeOrLeaf
     return arguments
 
 
-def module_function(param: Param) -> Function | None:
-    """The function of ``param`` when it is a plain function at module level (other modules can import it)."""
+def module_function(param: Param) -> Function | Class | None:
+    """What calls pass ``param`` by name, when other modules can import it: a plain function at module
+    level, or a module-level class whose ``__init__`` takes ``param`` (called as ``Trainer(model)``).
+    """
     function = param.get_parent_function()
     if not isinstance(function, Function) or function.type != "funcdef" or param.star_count:
         return None
-    parent = function.parent
-    if parent is not None and parent.type == "decorated":
-        parent = parent.parent
-    return function if parent is not None and parent.type == "file_input" else None
+    return constructed_class(param) if _owner(function) is not None else _at_module_level(function)
+
+
+def constructed_class(param: Param) -> Class | None:
+    """The class whose constructor passes ``param`` to ``__init__``: a module-level class, defined once,
+    that never makes instances of itself by another name (``cls(...)``, ``type(self)(...)``).
+    """
+    function = param.get_parent_function()
+    owner = _owner(function) if isinstance(function, Function) else None
+    if owner is None or function.name.value != "__init__" or _at_module_level(owner) is None:
+        return None
+    inner = used_names(owner)
+    if any(call_trailer(leaf) is not None for name in ("cls", "type", "__class__") for leaf in inner.get(name, [])):
+        return None
+    return owner
 
 
 def argument_at(trailer: BaseNode, param: Param) -> NodeOrLeaf | None:
-    """What a call of a plain function (its ``(...)`` trailer) passes to ``param``, or None if not plain."""
-    return _argument(trailer, param.position_index, param)
+    """What a call of a plain function or a class (its ``(...)`` trailer) passes to ``param``, or None."""
+    function = param.get_parent_function()
+    shift = 1 if isinstance(function, Function) and _owner(function) is not None else 0  # `self`
+    return _argument(trailer, param.position_index - shift, param)
 
 
-def _function_calls(function: Function, names: dict[str, list[Name]]) -> list[BaseNode] | None:
-    """The ``(...)`` trailers of every call ``name(...)`` of a function defined once in its module."""
+def _owner(function: Function) -> Class | None:
+    """The class ``function`` is a method of, if it is one."""
+    owner = function.parent.parent if function.parent is not None and function.parent.type == "suite" else None
+    return owner if isinstance(owner, Class) else None
+
+
+def _at_module_level(definition: Function | Class) -> Function | Class | None:
+    parent = definition.parent
+    if parent is not None and parent.type == "decorated":
+        parent = parent.parent
+    return definition if parent is not None and parent.type == "file_input" else None
+
+
+def _function_calls(function: Function | Class, names: dict[str, list[Name]]) -> list[BaseNode] | None:
+    """The ``(...)`` trailers of every call ``name(...)`` of a function (or class) defined once in its module."""
     name = function.name.value
     calls = []
     for leaf in names.get(name, []):

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from parso.python.tree import Function, Name
+from parso.python.tree import Class, Function, Name
 from parso.tree import BaseNode
 
 from torchls.analysis import jedi_bridge
@@ -184,7 +184,7 @@ class OtherFiles:
         self._root = root
         self._calls: dict[int, list[Call] | None] = {}
 
-    def calls(self, function: Function) -> list[Call] | None:
+    def calls(self, function: Function | Class) -> list[Call] | None:
         """Every call of a module-level ``function`` in the other files ([] for none); None: not all known."""
         key = id(function)
         if key not in self._calls:
@@ -197,7 +197,7 @@ class OtherFiles:
             log.debug("torchls: calls of %s: %.3f s", function.name.value, time.monotonic() - started)
         return self._calls[key]
 
-    def _find(self, function: Function, deadline: float) -> list[Call] | None:
+    def _find(self, function: Function | Class, deadline: float) -> list[Call] | None:
         name = function.name.value
         files = self._index.possible_callers(self._path, self._root, name, MAX_CALLER_FILES)
         if files is None:
@@ -215,7 +215,7 @@ class OtherFiles:
             calls += found
         return calls
 
-    def _calls_in(self, file: Path, text: str, function: Function) -> list[Call] | None:
+    def _calls_in(self, file: Path, text: str, function: Function | Class) -> list[Call] | None:
         context = jedi_bridge.load_module(self._state, file, text)
         module = context.tree_node
         name = function.name.value
@@ -246,7 +246,7 @@ class OtherFiles:
             calls.append(Call(context.create_context(trailer), trailer, shown))
         return calls
 
-    def _is_function(self, definition: Any, function: Function) -> bool:
+    def _is_function(self, definition: Any, function: Function | Class) -> bool:
         tree_name = getattr(definition, "tree_name", None)
         if tree_name is None:
             return False
@@ -263,7 +263,7 @@ class OtherFiles:
             and Path(path) == self._path
             and tree_name.value == function.name.value
             and defined is not None
-            and defined.type == "funcdef"
+            and defined.type in ("funcdef", "classdef")
             and defined.name is tree_name
             and defined.parent is not None
             and defined.parent.type in ("file_input", "decorated")
