@@ -14,7 +14,8 @@ a bound method stored in a name that is then used that way (`state = model.state
 (`trainer.fit`).
 
 Where nobody wrote a receiver's type down, it is known from the arguments of every call of its
-function in the file, or from how its scope uses it (`loss.backward()` next to `loss.item`); some
+function (or class) in the file and in the project's other files, from a `DataLoader`'s dataset
+(`for x, y in loader`), or from how its scope uses it (`loss.backward()` next to `loss.item`); some
 uses are wrong whatever the receiver, as long as the member is the method torch has (a bare
 `optimizer.zero_grad`, `torch.save(x.state_dict, ...)`, `SGD(x.parameters, ...)`): those are
 reported in files that import torch, and the message says how the receiver is known.
