@@ -10,6 +10,7 @@ module-level function in the project's other files are found by workspace.py, an
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from parso.python.tree import Class, Function, Name, Param
@@ -20,12 +21,24 @@ from torchls.analysis.candidates import used_names
 MAX_CALLS = 20  # more call sites than this: too costly to infer them all on a keystroke
 
 
-def arguments_for(param: Param, names: dict[str, list[Name]]) -> list[NodeOrLeaf] | None:
+@dataclass(frozen=True)
+class OutsideCall:
+    """``trainer.fit(model)`` outside the method's class: a call of it only if ``receiver`` is an instance."""
+
+    receiver: list[NodeOrLeaf]  # the nodes before `.method`
+    trailer: BaseNode  # the call's `(...)`
+
+
+def arguments_for(
+    param: Param, names: dict[str, list[Name]], outside: list[OutsideCall] | None = None
+) -> list[NodeOrLeaf] | None:
     """The expression passed to ``param`` at each call of its function in the module ([] for no call), or None.
 
     ``names`` are the module's name leaves by name (parso's index of the module).
 
-    Where a call omits an argument that has a default, the default is what the call passes.
+    Where a call omits an argument that has a default, the default is what the call passes. A method's
+    calls through other receivers (``trainer.fit(model)``) make this None, unless ``outside`` is given:
+    then they are appended to it, for the caller to decide which receivers are instances of the class.
     """
     function = param.get_parent_function()
     if not isinstance(function, Function) or function.type != "funcdef" or param.star_count:
@@ -39,7 +52,7 @@ def arguments_for(param: Param, names: dict[str, list[Name]]) -> list[NodeOrLeaf
             constructed = constructed_class(param)
             calls = None if constructed is None else _function_calls(constructed, names)
         else:
-            calls = _method_calls(owner, function, names)
+            calls = _method_calls(owner, function, names, outside)
         index = param.position_index - 1
     else:
         calls = _function_calls(function, names)
@@ -115,11 +128,13 @@ def _function_calls(function: Function | Class, names: dict[str, list[Name]]) ->
     return calls
 
 
-def _method_calls(owner: Class, function: Function, names: dict[str, list[Name]]) -> list[BaseNode] | None:
+def _method_calls(
+    owner: Class, function: Function, names: dict[str, list[Name]], outside: list[OutsideCall] | None
+) -> list[BaseNode] | None:
     """The trailers of every ``self.method(...)`` call of a method in its own class.
 
-    Calls through other receivers (``trainer.fit(model)``) are not matched: a method whose name is
-    used outside its class in any other way gives nothing.
+    Uses of its name outside the class give nothing, unless each is a call ``receiver.method(...)`` and
+    ``outside`` is given: those calls are appended to it.
     """
     name = function.name.value
     calls = []
@@ -146,8 +161,20 @@ def _method_calls(owner: Class, function: Function, names: dict[str, list[Name]]
             if call is None:
                 return None
             calls.append(call)
-    outside = [leaf for leaf in names.get(name, []) if not _inside(leaf, owner)]
-    return None if outside else calls
+    elsewhere = [leaf for leaf in names.get(name, []) if not _inside(leaf, owner)]
+    if elsewhere and outside is None:
+        return None
+    for leaf in elsewhere:
+        attribute = leaf.parent
+        expr = attribute.parent if attribute is not None else None
+        if attribute is None or not is_attribute(leaf) or expr is None or expr.type not in ("atom_expr", "power"):
+            return None
+        call = call_trailer(attribute)
+        if call is None or expr.children[0] == "await":
+            return None  # `callbacks.append(trainer.fit)`: used as a value
+        assert outside is not None
+        outside.append(OutsideCall(expr.children[: expr.children.index(attribute)], call))
+    return calls
 
 
 def _inside(leaf: Name, node: BaseNode) -> bool:

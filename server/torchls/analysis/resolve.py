@@ -23,7 +23,7 @@ import jedi
 from parso.tree import BaseNode, NodeOrLeaf
 
 from torchls.analysis import jedi_bridge
-from torchls.analysis.callsites import MAX_CALLS, argument_at, arguments_for, module_function
+from torchls.analysis.callsites import MAX_CALLS, OutsideCall, argument_at, arguments_for, module_function
 from torchls.analysis.candidates import code_of, used_names
 from torchls.analysis.catalog import ROOT_TITLES, Catalog, Member
 from torchls.analysis.class_definitions import class_definitions, set_by_name
@@ -502,9 +502,19 @@ class Resolver:
         """
         if not CALL_SITES_AND_EVIDENCE or param.get_root_node() is not self._module_context.tree_node:
             return []
-        arguments = arguments_for(param, self._names_in(self._module_context.tree_node))
+        outside: list[OutsideCall] = []
+        arguments = arguments_for(param, self._names_in(self._module_context.tree_node), outside)
         if arguments is None:
             return []
+        for method_call in outside:  # `trainer.fit(model)`: a call of this method only on an instance of its class
+            mine = self._instance_of(method_call.receiver, param.get_parent_function().parent.parent, depth)
+            if mine is None:
+                return []  # the receiver is not known: a call out of view
+            if mine:
+                argument = argument_at(method_call.trailer, param)
+                if argument is None:
+                    return []
+                arguments.append(argument)
         passed = [(self._module_context.create_context(argument), argument, "") for argument in arguments]
         function = module_function(param)
         if self._other_files is not None and function is not None:
@@ -535,6 +545,23 @@ class Resolver:
                 value = dataclasses.replace(obj, call_lines=lines, call_files=files, receiver=param.name.value)
             known.append(value)
         return known
+
+    def _instance_of(self, receiver: list[NodeOrLeaf], owner: BaseNode, depth: int) -> bool | None:
+        """True when every value of ``receiver`` is an instance of the class ``owner`` (or of a subclass),
+        False when none is, None when that is not known.
+        """
+        context = self._module_context.create_context(receiver[0])
+        verdicts = set()
+        for value in self._chain(context, receiver, depth + 1):
+            instance = value.jedi_value if isinstance(value, TorchObject) else value
+            try:
+                classes = list(instance.py__class__().py__mro__()) if instance.is_instance() else None
+            except Exception:
+                classes = None
+            if classes is None:
+                return None
+            verdicts.add(any(getattr(cls, "tree_node", None) is owner for cls in classes))
+        return verdicts.pop() if len(verdicts) == 1 else None
 
     def _only_roots(self, values: list[Any]) -> bool:
         """True when every value is an instance of a catalogued class itself (``Module``), not of a subclass."""
