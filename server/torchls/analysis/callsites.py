@@ -27,6 +27,7 @@ class OutsideCall:
 
     receiver: list[NodeOrLeaf]  # the nodes before `.method`
     trailer: BaseNode  # the call's `(...)`
+    owner: Class  # the method's class
 
 
 def arguments_for(
@@ -173,7 +174,7 @@ def _method_calls(
         if call is None or expr.children[0] == "await":
             return None  # `callbacks.append(trainer.fit)`: used as a value
         assert outside is not None
-        outside.append(OutsideCall(expr.children[: expr.children.index(attribute)], call))
+        outside.append(OutsideCall(expr.children[: expr.children.index(attribute)], call, owner))
     return calls
 
 

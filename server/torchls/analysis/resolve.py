@@ -507,7 +507,7 @@ class Resolver:
         if arguments is None:
             return []
         for method_call in outside:  # `trainer.fit(model)`: a call of this method only on an instance of its class
-            mine = self._instance_of(method_call.receiver, param.get_parent_function().parent.parent, depth)
+            mine = self._instance_of(method_call.receiver, method_call.owner, depth)
             if mine is None:
                 return []  # the receiver is not known: a call out of view
             if mine:
