@@ -77,6 +77,15 @@ def via_alias():
 
 def with_default(net=wrap()):
     net.train
+
+
+def check(net):
+    net.eval
+
+
+def run():
+    made = wrap()
+    check(made)
 """
 
 SNIPPETS = [
@@ -99,6 +108,9 @@ SNIPPETS = [
     "",
     "# a comment",
     "(",
+    "class Net(object):",
+    "class Extra(Net): pass",
+    "xs.append(Net())",
 ]
 
 
@@ -412,8 +424,37 @@ def test_a_changed_call_site_reanalyses_the_function_it_calls() -> None:
     # The call's arguments may give `helper`'s parameter its type.
     edited = SCRIPT.replace("model = helper(nn.Linear(2, 2))", "model = helper(nn.Linear(3, 3))")
     assert "helper" in reanalysed(SCRIPT, edited)
+    # `step` has no parameter a call could type: calling it otherwise changes nothing in it.
     edited = CLASS.replace("        total += self.step()\n", "        total += self.step() + 1\n")
-    assert reanalysed(CLASS, edited) == {"step", "report"}
+    assert reanalysed(CLASS, edited) == {"report"}
+
+
+def test_what_a_caller_analysed_again_passes_reanalyses_the_callee_transitively() -> None:
+    # `main` reads `build`, whose return changed; what it passes to `train` (and `train` to `step`)
+    # may have changed with it. `typed`'s parameter is annotated: its calls do not type it.
+    before = """\
+def build():
+    return 1
+
+
+def step(net):
+    net.eval
+
+
+def train(model):
+    step(model)
+
+
+def typed(model: int):
+    model.eval
+
+
+def main():
+    m = build()
+    train(m)
+    typed(m)
+"""
+    assert reanalysed(before, before.replace("return 1", "return 2")) == {"build", "main", "train", "step"}
 
 
 def test_module_level_code_sees_only_the_nearest_certain_binding_above_it() -> None:

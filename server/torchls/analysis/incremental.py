@@ -9,19 +9,22 @@ others), and each unit says what it *exports*: the names other code may see chan
 A function exports its own name (its return type: the return and yield statements, its docstring,
 its header) and every attribute it may assign (``self.fc = ...``); a module- or class-level
 statement exports every name it binds; anything exports the list or set it adds to (``xs.append``:
-jedi reads those). An export's *slice* is the statements it rests on: its seeds, the statements
-binding what those read (and every enclosing ``if``/``for``/``with``/``try`` header, which narrows
-types), transitively. An edit that leaves an export's slice as it was leaves that export as it was.
+jedi reads those), unless it is a function's own local. An export's *slice* is the statements it
+rests on: its seeds, the statements binding what those read (and every enclosing
+``if``/``for``/``with``/``try`` header, which narrows types), transitively. An edit that leaves an
+export's slice as it was leaves that export as it was.
 
 After an edit, units are matched with the previous ones by their tokens (comments and whitespace
-outside strings do not count). The units to analyse again are the changed ones, and, transitively,
-those that read (as a word) a name whose export changed: see ``reads_changed`` and
-``called_from_changed`` for the two dependency rules. Every other unit keeps its findings, moved
-with its tokens.
+outside strings do not count). The units to analyse again are the changed ones and, transitively,
+those that read (as a word) a name whose export changed (``reads_changed``), and the functions that
+any of those calls with a parameter nothing annotates (``called_from``: call sites type it). Every
+other unit keeps its findings, moved with its tokens.
 
-The whole file is analysed again when the skeleton changed or read a changed name, or when a
-changed export is reached without being named: ``forward`` (calling a module runs it), dunder
-methods other than ``__init__``, ``global`` and ``nonlocal``, ``import *``.
+A class changes as a whole when its header (bases, decorators) changed, was added or removed, or
+reads a changed name, or when a method other code reaches without naming it changed (``forward``:
+calling an instance runs it; dunder methods other than ``__init__``): then its units are analysed
+again, and its name counts as changed. The whole file is analysed again for what is reached unseen
+at module level: ``global`` and ``nonlocal``, ``import *``, a module-level dunder or ``forward``.
 
 Names are words of the code, words in strings included: more dependencies than the code has,
 never fewer. Units whose text did not change reuse their previous cut (``UnitInfo``): a keystroke
@@ -33,7 +36,6 @@ from __future__ import annotations
 import keyword
 import re
 from bisect import bisect_right
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -56,7 +58,8 @@ ASSIGNED_ATTRIBUTE = re.compile(
 )
 # jedi adds what `xs.append(v)` (extend, insert; add, update for sets) puts into the list `xs`.
 TYPE_COMMENT = re.compile(r"#\s*type:[^\r\n]*")
-MUTATION = re.compile(r"([^\W\d]\w*)\s*\.\s*(?:append|extend|insert|add|update)\s*\(")
+# The captured dot says the mutated object is an attribute (`self.xs.append`), not a name.
+MUTATION = re.compile(r"(\.\s*)?([^\W\d]\w*)\s*\.\s*(?:append|extend|insert|add|update)\s*\(")
 # Statement-bearing compound statements: their header is a statement, their bodies hold more.
 _COMPOUND = ("if_stmt", "for_stmt", "while_stmt", "try_stmt", "with_stmt")
 # Statements that narrow or unbind names: they count as binding every name they read.
@@ -85,6 +88,7 @@ class UnitInfo:
     exports: dict[str, Export]
     statements: tuple[tuple[str, frozenset[str]], ...]  # each statement's tokens and words
     scoped: bool  # `global`, `nonlocal` or `import *`: it changes names other code reads unseen
+    typed_by_callers: bool  # a function with a parameter nothing annotates: its calls say its type
 
 
 @dataclass(frozen=True)
@@ -111,11 +115,24 @@ class Unit:
 
 
 @dataclass(frozen=True)
+class ClassHeader:
+    """A class's decorators and header, tokens only: a part of the skeleton."""
+
+    container: str  # its members' container (``.Outer.Name``)
+    tokens: str
+    words: frozenset[str]
+
+    @property
+    def key(self) -> str:
+        """What must be equal for the class to count as unchanged."""
+        return f"{self.container}\0{self.tokens}"
+
+
+@dataclass(frozen=True)
 class Layout:
     """A file cut into its skeleton and its units."""
 
-    skeleton: str  # class headers and decorators, tokens only, with the classes' nesting
-    skeleton_words: frozenset[str]
+    skeleton: tuple[ClassHeader, ...]  # in the file's order
     units: tuple[Unit, ...]
     starts: tuple[Position, ...]
     classes: dict[str, str]  # class name -> container name of its methods (for `__init__`)
@@ -134,7 +151,7 @@ def layout(module: Module, source: str, previous: Layout | None = None) -> Layou
     """
     known = {unit.text: unit.info for unit in previous.units} if previous is not None else {}
     found: list[tuple[NodeOrLeaf, str, str]] = []  # node, container, function name
-    skeleton: list[str] = []
+    skeleton: list[ClassHeader] = []
     classes: dict[str, str] = {}
     if not source.startswith("\ufeff"):  # parso's positions skip a BOM: keep it simple, no units
         _collect(module, "", found, skeleton, classes)
@@ -153,10 +170,9 @@ def layout(module: Module, source: str, previous: Layout | None = None) -> Layou
         if info is None:
             info = _info(node, name)
         units.append(Unit(start, end, text, container, name, info))
-    skeleton_text = "\n".join(skeleton)
     starts = tuple(unit.start for unit in units)
     keys = [unit.key for unit in units]
-    return Layout(skeleton_text, frozenset(WORD.findall(skeleton_text)), tuple(units), starts, classes, keys)
+    return Layout(tuple(skeleton), tuple(units), starts, classes, keys)
 
 
 def _header(node: NodeOrLeaf) -> tuple[list[NodeOrLeaf], BaseNode]:
@@ -172,7 +188,7 @@ def _collect(
     node: BaseNode,
     container: str,
     found: list[tuple[NodeOrLeaf, str, str]],
-    skeleton: list[str],
+    skeleton: list[ClassHeader],
     classes: dict[str, str],
 ) -> None:
     """The units among ``node``'s children; class headers go to the skeleton, class bodies are searched."""
@@ -184,7 +200,8 @@ def _collect(
             name = definition.children[1].value  # type: ignore[attr-defined]
             inner = f"{container}.{name}"
             classes.setdefault(name, inner)
-            skeleton.append(f"{container} " + " ".join(_tokens(_header(child)[0])))
+            tokens = " ".join(_tokens(_header(child)[0]))
+            skeleton.append(ClassHeader(inner, tokens, frozenset(WORD.findall(tokens))))
             suite = definition.children[-1]  # type: ignore[attr-defined]
             if suite.type == "suite":
                 _collect(suite, inner, found, skeleton, classes)
@@ -208,6 +225,7 @@ class _Statement:
     ancestors: tuple[int, ...]  # the enclosing compound statements' headers
     seeds: frozenset[str]  # the exports it is a seed of
     shadows: frozenset[str]  # module-level names it binds for sure (jedi looks no further back)
+    mutated: frozenset[str]  # the names whose list or set it adds to (`xs.append(v)`)
 
 
 def _info(node: NodeOrLeaf, name: str) -> UnitInfo:
@@ -218,8 +236,15 @@ def _info(node: NodeOrLeaf, name: str) -> UnitInfo:
         for line, column in (leaf.start_pos, leaf.end_pos):
             boundaries += (line - first_line, column - first_column if line == first_line else column)
     statements: list[_Statement] = []
+    local: frozenset[str] = frozenset()
+    typed_by_callers = False
     if name:
         header, definition = _header(node)
+        local = _local_names(definition)
+        parameters = definition.get_params()  # type: ignore[attr-defined]
+        if parameters and parameters[0].name.value in ("self", "cls"):
+            parameters = parameters[1:]  # jedi knows them
+        typed_by_callers = any(parameter.annotation is None for parameter in parameters)
         # The header: decorators, parameters, annotations. It binds the parameters.
         statements.append(_statement(header, (), flow=False, seeds=frozenset({name}), function=name))
         body = definition.children[-1]  # type: ignore[attr-defined]
@@ -229,6 +254,9 @@ def _info(node: NodeOrLeaf, name: str) -> UnitInfo:
             statements[1].seeds = statements[1].seeds | {name}  # jedi reads types from docstrings
     else:
         _statements(node, (), statements, "")
+    # Adding to a function's own local list is seen by no other code; to any other, by all of it.
+    for statement in statements:
+        statement.seeds = statement.seeds | (statement.mutated - local)
     binders: dict[str, list[int]] = {}
     for index, statement in enumerate(statements):
         for bound in statement.binds:
@@ -244,6 +272,7 @@ def _info(node: NodeOrLeaf, name: str) -> UnitInfo:
         exports=exports,
         statements=tuple((s.tokens, s.words) for s in statements),
         scoped=SCOPE_STATEMENT.search(tokens) is not None,
+        typed_by_callers=typed_by_callers,
     )
 
 
@@ -299,7 +328,8 @@ def _statement(
     attributes = {leaf.value for leaf in definitions if leaf.parent is not None and leaf.parent.type == "trailer"}  # type: ignore[attr-defined]
     if any(_first_type(node) in ("import_name", "import_from") for node in nodes):
         defines = words = frozenset(WORD.findall(tokens)) - KEYWORDS  # `import a.b` binds `a`: every word, simply
-    if any(node.type in ("error_node", "error_leaf") for node in nodes):
+    broken = any(node.type in ("error_node", "error_leaf") for node in nodes)
+    if broken:
         flow = True  # broken code: it binds what parso calls definitions (as jedi reads it), and may narrow
         attributes |= set(ASSIGNED_ATTRIBUTE.findall(code))
     exported = set(seeds)
@@ -307,7 +337,10 @@ def _statement(
         exported |= defines  # a module or class attribute
     elif returns:
         exported.add(function)
-    exported |= attributes | set(MUTATION.findall(code))
+    exported |= attributes
+    mutations = MUTATION.findall(code)
+    exported |= {name for dot, name in mutations if dot or broken}  # an attribute's list; broken: any
+    mutated = frozenset(name for _, name in mutations)
     return _Statement(
         tokens=f"{depth} {tokens}",
         shadows=_bound_for_sure(nodes) if plain and not function else frozenset(),
@@ -316,7 +349,22 @@ def _statement(
         binds=defines | words if flow else defines,
         ancestors=ancestors,
         seeds=frozenset(exported),
+        mutated=mutated,
     )
+
+
+def _local_names(function: BaseNode) -> frozenset[str]:
+    """The names bound in a function's own scope: not those of nested scopes, nor attributes."""
+    local: set[str] = set()
+    for leaf in _leaves(function):
+        if leaf.type != "name" or leaf.parent is None or leaf.parent.type == "trailer" or not leaf.is_definition():  # type: ignore[attr-defined]
+            continue
+        scope: BaseNode | None = leaf.parent
+        while scope is not None and scope.type not in _SCOPES:
+            scope = scope.parent
+        if scope is function:
+            local.add(leaf.value)  # type: ignore[attr-defined]
+    return frozenset(local)
 
 
 def _bound_for_sure(nodes: list[NodeOrLeaf]) -> frozenset[str]:
@@ -462,19 +510,33 @@ def visible_from(unit: Unit, export: str, at: Position) -> Position:
     return at if not unit.container and module_name else EVERYWHERE
 
 
-def called_from_changed(current: Layout, changed_words: set[str]) -> set[int]:
-    """Reverse dependencies: the functions that changed code reads (calls, passes, names).
+def called_from(current: Layout, affected: set[int]) -> set[int]:
+    """Reverse dependencies: the functions that analysed-again code calls, passes or names, transitively.
 
-    A parameter's type may come from the arguments at the call sites, so a function is analysed
-    again when a statement that names it changed (a class's ``__init__`` when it names the class).
-    Only these units are added; what they export is not taken as changed.
+    A parameter nothing annotates takes its type from the arguments at the calls of its function
+    (a class's ``__init__``: at the calls of the class), and what an analysed-again unit passes may
+    have changed. Functions whose parameters are all annotated are not affected. Only these units
+    are added; what they export is not taken as changed.
     """
-    containers = {current.classes[word] for word in changed_words if word in current.classes}
-    return {
-        index
-        for index, unit in enumerate(current.units)
-        if unit.name and (unit.name in changed_words or (unit.name == "__init__" and unit.container in containers))
-    }
+    named: dict[str, list[int]] = {}  # a function's name (a class's, for its `__init__`) -> its units
+    class_names: dict[str, list[str]] = {}
+    for name, container in current.classes.items():
+        class_names.setdefault(container, []).append(name)
+    for index, unit in enumerate(current.units):
+        if unit.info.typed_by_callers:
+            for name in class_names.get(unit.container, []) if unit.name == "__init__" else [unit.name]:
+                named.setdefault(name, []).append(index)
+    found: set[int] = set()
+    pending = list(affected)
+    seen: set[str] = set()
+    while pending:
+        words = current.units[pending.pop()].info.words - seen
+        seen |= words
+        for index in (i for word in words for i in named.get(word, ())):
+            if index not in found and index not in affected:
+                found.add(index)
+                pending.append(index)
+    return found
 
 
 def units_to_reuse(previous: Layout, current: Layout) -> dict[int, int] | None:
@@ -482,8 +544,6 @@ def units_to_reuse(previous: Layout, current: Layout) -> dict[int, int] | None:
 
     None when the whole file must be analysed again.
     """
-    if previous.skeleton != current.skeleton:
-        return None
     kept: dict[int, int] = {}
     affected: set[int] = set()
     shadowing: dict[str, list[int]] = {}
@@ -492,7 +552,15 @@ def units_to_reuse(previous: Layout, current: Layout) -> dict[int, int] | None:
             for name in unit.info.shadows:
                 shadowing.setdefault(name, []).append(index)
     changes = _Changes(current.units, {}, set(), shadowing)
-    changed_words: Counter[str] = Counter()
+    # Classes changed as a whole: their header (bases, decorators), or a method other code reaches
+    # without its name (``forward``: calling an instance). What reads the class's name is analysed again.
+    classes: set[str] = set()
+    old_headers, new_headers = previous.skeleton, current.skeleton
+    for tag, old_start, old_end, new_start, new_end in _alignment(
+        [h.key for h in old_headers], [h.key for h in new_headers]
+    ):
+        if tag != "equal":
+            classes |= {h.container for h in (*old_headers[old_start:old_end], *new_headers[new_start:new_end])}
     end_of_file = (1 << 30, 0)
     for tag, old_start, old_end, new_start, new_end in _alignment(previous.keys, current.keys):
         if tag == "equal":
@@ -506,15 +574,25 @@ def units_to_reuse(previous: Layout, current: Layout) -> dict[int, int] | None:
         olds += [None] * (pairs - len(olds))
         news += [None] * (pairs - len(news))
         for old, new in zip(olds, news, strict=True):
-            if not _compare(old, new, current, at, changes, changed_words):
+            if not _compare(old, new, current, at, changes, classes):
                 return None
-    affected |= called_from_changed(current, set(changed_words))
     # What reads a changed export is analysed again; what it exports in turn may change.
+    done: set[str] = set()
     growing = True
     while growing:
         growing = False
-        if not current.skeleton_words.isdisjoint(changes.bindings):  # a class's bases
-            return None
+        for container in classes - done:
+            done.add(container)
+            changes.add(container.rsplit(".", 1)[-1], EVERYWHERE, None)
+            affected |= {
+                index
+                for index, unit in enumerate(current.units)
+                if unit.container == container or unit.container.startswith(f"{container}.")
+            }
+        for header in new_headers:
+            if header.container not in classes and not header.words.isdisjoint(changes.bindings):  # its bases
+                classes.add(header.container)
+                growing = True
         for index, unit in enumerate(current.units):
             names = reads_changed(unit, changes)
             if not names:
@@ -524,8 +602,12 @@ def units_to_reuse(previous: Layout, current: Layout) -> dict[int, int] | None:
                 if export.reads.isdisjoint(names):
                     continue
                 if unit.implicit and name == unit.name:
-                    return None
+                    if not unit.container:
+                        return None
+                    growing |= unit.container not in classes
+                    classes.add(unit.container)
                 growing |= changes.add(name, visible_from(unit, name, unit.start), index)
+    affected |= called_from(current, affected)
     return {new: old for new, old in kept.items() if new not in affected}
 
 
@@ -551,7 +633,7 @@ def _compare(
     current: Layout,
     at: Position,
     changes: _Changes,
-    changed_words: Counter[str],
+    classes: set[str],
 ) -> bool:
     """Record what changed between two units (None: deleted, inserted); False: analyse everything."""
     new = current.units[new_index] if new_index is not None else None
@@ -568,15 +650,13 @@ def _compare(
             continue
         for unit in (old, new):
             if unit is not None and unit.implicit and unit.name == name:
-                return False
+                if not unit.container:
+                    return False  # a module-level `forward` or dunder: rare, kept simple
+                classes.add(unit.container)
         if new is not None and name in new_exports:
             changes.add(name, visible_from(new, name, at), new_index)
         if old is not None and name in old_exports:
             changes.add(name, visible_from(old, name, at), None)
-    old_statements = Counter(old.info.statements if old is not None else ())
-    new_statements = Counter(new.info.statements if new is not None else ())
-    for _, words in (old_statements - new_statements) + (new_statements - old_statements):
-        changed_words.update(words)
     return True
 
 
