@@ -29,7 +29,7 @@ from torchls.analysis.catalog import ROOT_TITLES, Catalog, Member
 from torchls.analysis.class_definitions import class_definitions, set_by_name
 from torchls.analysis.evidence import Evidence, judge, receiver_uses
 from torchls.analysis.jedi_bridge import CompForContext, ValueSet, infer_trailer
-from torchls.analysis.workspace import OtherFiles
+from torchls.analysis.workspace import Call, OtherFiles
 
 _COMP_FOR = ("comp_for", "sync_comp_for")
 # Operations whose result is a tensor when an operand is one: comparisons, arithmetic, bitwise, unary.
@@ -515,29 +515,34 @@ class Resolver:
                 if argument is None:
                     return []
                 arguments.append(argument)
-        passed = [(self._module_context.create_context(argument), argument, "") for argument in arguments]
+        passed: list[tuple[Any, NodeOrLeaf, Call | None]] = [
+            (self._module_context.create_context(argument), argument, None) for argument in arguments
+        ]
         function = module_function(param)
         if self._other_files is not None and function is not None:
             calls = self._other_files.calls(function)
             if calls is None:
                 return []  # not every caller is in view
-            for call in calls:
-                argument = argument_at(call.trailer, param)
+            for other in calls:
+                argument = argument_at(other.trailer, param)
                 if argument is None:
                     return []
-                passed.append((call.context, argument, call.file))
+                passed.append((other.context, argument, other))
         if not passed or len(passed) > MAX_CALLS:
             return []
         results: list[Any] = []
-        for context, argument, file in passed:
-            values = [value for value in self._expression(context, argument, depth + 1) if not _is_none(value)]
-            if file and any(isinstance(value, TorchObject) and value.evidence is not None for value in values):
+        for context, argument, call in passed:
+            if call is None:
+                values = [value for value in self._expression(context, argument, depth + 1) if not _is_none(value)]
+            else:
+                values = self._caller_values(call, argument, depth)
+            if call and any(isinstance(value, TorchObject) and value.evidence is not None for value in values):
                 return []  # a guess from the uses in the caller's scope: not a type
             if not values:
                 return []
             results += values
-        lines = tuple(sorted({argument.start_pos[0] for _, argument, file in passed if not file}))
-        files = tuple(file for _, _, file in passed if file)
+        lines = tuple(sorted({argument.start_pos[0] for _, argument, call in passed if call is None}))
+        files = tuple(call.file for _, _, call in passed if call is not None)
         known = []
         for value in results:
             obj = self._torch_value(value)
@@ -545,6 +550,86 @@ class Resolver:
                 value = dataclasses.replace(obj, call_lines=lines, call_files=files, receiver=param.name.value)
             known.append(value)
         return known
+
+    def _caller_values(self, call: Call, argument: NodeOrLeaf, depth: int) -> list[Any]:
+        """The values of an argument of a call in another file, ``None`` values left out.
+
+        Inferred in the caller's own inference state and kept across analyses when that never read the
+        analysed file (workspace.py): an edit of this file then re-creates them here instead of inferring
+        them again. Otherwise, or when they cannot be made again, inferred here as they are.
+        """
+        assert self._other_files is not None
+        index = self._other_files.index
+        key = self._other_files.argument_key(call, argument, depth, self._member)
+        if key is not None:
+            if key not in index.kept_arguments:
+                index.keep_argument(key, self._kept_values(call, argument, depth))
+            kept = index.kept_arguments[key]
+            values = None if kept is None else self._made_again(kept)
+            if values is not None:
+                return values
+            index.keep_argument(key, None)  # it cannot be made again here: infer it here from now on
+        return [value for value in self._expression(call.context, argument, depth + 1) if not _is_none(value)]
+
+    def _kept_values(self, call: Call, argument: NodeOrLeaf, depth: int) -> list[_Kept] | None:
+        """The argument's values inferred in its caller's own inference state, as they can be kept;
+        None: they cannot (they may rest on the analysed file's text, or hold what only one state knows).
+        """
+        assert self._other_files is not None
+        try:
+            found = self._other_files.caller_context(call, argument)
+            if found is None:
+                return None
+            context, node = found
+            values = [value for value in self._expression(context, node, depth + 1) if not _is_none(value)]
+            if self._other_files.reached_analysed_file(context):
+                return None
+        except Exception:  # jedi on another file's code: infer it in this state instead
+            return None
+        if any(isinstance(value, TorchObject) and value.evidence is not None for value in values):
+            return []  # a guess from the caller's uses: not a type, the parameter stays unknown as for no value
+        kept = [_kept(value) for value in values]
+        return None if None in kept else kept  # type: ignore[return-value]
+
+    def _made_again(self, kept: list[_Kept]) -> list[Any] | None:
+        """Kept values made again in this inference state; None when one cannot be made as it was."""
+        values = []
+        for value in kept:
+            if value.instance_of is None:
+                values.append(value.plain)
+                continue
+            try:
+                instance = self._instance_again(*value.instance_of)
+            except Exception:
+                return None
+            if instance is None:
+                return None
+            template = value.plain
+            if template is None:
+                values.append(instance)
+                continue
+            obj = self._as_torch(instance)
+            if obj is None or (obj.root, obj.class_name, obj.mro) != (template.root, template.class_name, template.mro):
+                return None
+            values.append(dataclasses.replace(template, jedi_value=instance))
+        return values
+
+    def _instance_again(self, file: str, module: str, names: tuple[str, ...], kind: str) -> Any:
+        """An instance, made with no arguments, of the class ``names`` of module ``module`` (from ``file``)."""
+        classes = [
+            found
+            for loaded in self._inference_state.import_module(tuple(module.split(".")))
+            if str(loaded.py__file__()) == file
+            for found in loaded.py__getattribute__(names[0])
+        ]
+        for name in names[1:]:
+            classes = [found for cls in classes for found in cls.py__getattribute__(name)]
+        if len(classes) != 1 or not classes[0].is_class() or type(classes[0]).__name__ != "ClassValue":
+            return None
+        instances = list(classes[0].execute_with_values())
+        if len(instances) != 1 or type(instances[0]).__name__ != kind:
+            return None
+        return instances[0]
 
     def _instance_of(self, receiver: list[NodeOrLeaf], owner: BaseNode, depth: int) -> bool | None:
         """True when every value of ``receiver`` is an instance of the class ``owner`` (or of a subclass),
@@ -765,6 +850,43 @@ class Resolver:
         if info.root == "Tensor":
             return TorchObject("Tensor", ROOT_TITLES["Tensor"])
         return self._catalog_object([info.qualname, *info.bases])
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """A caller's argument value, as it can be made again in another inference state (see _caller_values)."""
+
+    plain: Any  # the value itself when it holds nothing of jedi's; for an instance, its TorchObject (or None)
+    instance_of: tuple[str, str, tuple[str, ...], str] | None = None  # (module file, module, class names, kind)
+
+
+def _kept(value: Any) -> _Kept | None:
+    """How to keep a value across inference states: values of torchls's own that hold no jedi value, and
+    instances made with no arguments of a class found by its module and name (nothing else tells them
+    apart); None for anything else (made with arguments, generic, builtin, a function...).
+    """
+    if isinstance(value, TorchObject):
+        if value.jedi_value is None:
+            return _Kept(value)
+        template: TorchObject | None = dataclasses.replace(value, jedi_value=None)
+        instance = value.jedi_value
+    elif isinstance(value, (TorchIterator, TensorBatch)):
+        return _Kept(value)
+    elif isinstance(value, BoundMember):
+        return _Kept(value) if value.owner.jedi_value is None else None
+    else:
+        template, instance = None, value
+    try:
+        if not instance.is_instance() or jedi_bridge.constructor_arguments(instance) != []:
+            return None
+        cls = instance.py__class__()
+        module = cls.get_root_context()
+        names, module_name, file = cls.get_qualified_names(), module.py__name__(), module.py__file__()
+    except Exception:
+        return None
+    if type(cls).__name__ != "ClassValue" or not names or module_name is None or file is None:
+        return None
+    return _Kept(template, (str(file), module_name, tuple(names), type(instance).__name__))
 
 
 def _target_path(target: NodeOrLeaf, name: NodeOrLeaf) -> tuple[int, ...] | None:
