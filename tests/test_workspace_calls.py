@@ -251,3 +251,72 @@ def test_an_argument_made_by_the_analysed_file_follows_its_edits(project: Path, 
     library.write_text(library.read_text().replace("return Net()", "return Box()") + "\n\n" + PLAIN.split("\n\n\n")[1])
     assert "class Box" in library.read_text()
     assert after_body_edit(project_analyzer, library, 2) == []
+
+
+# Methods called from other files through an instance: `trainer.fit(model)`, where jedi says `trainer` is a Trainer.
+TRAINER = (
+    "class Trainer:\n    def fit(self, model):\n        return sum(p.numel() for p in model.parameters)\n\n\n"
+    "class Other:\n    def fit(self, model):\n        return sum(p.numel() for p in model.parameters)\n"
+)
+BOX = "class Box:\n    parameters = [1]\n"
+FITS = NET + BOX + "\n\nfrom trainer_lib import Other, Trainer\n\nTrainer().fit(Net())\nOther().fit(Box())\n"
+
+
+@pytest.fixture
+def trainer_project(project: Path) -> Path:
+    (project / "trainer_lib.py").write_text(TRAINER)
+    (project / "main.py").write_text(FITS)
+    return project
+
+
+def fit_lines(analyzer: Analyzer, project: Path) -> list[int]:
+    analyzer.forget_findings()
+    library = project / "trainer_lib.py"
+    return [f.span.start[0] for f in analyzer.analyze(library.read_text(), library)]
+
+
+def test_a_method_called_from_another_file_through_an_instance(
+    trainer_project: Path, project_analyzer: Analyzer
+) -> None:
+    """Trainer.fit gets main.Net; Other.fit, a same-named method of another class, gets a Box: no finding."""
+    library = trainer_project / "trainer_lib.py"
+    (message,) = [f.message for f in project_analyzer.analyze(library.read_text(), library)]
+    assert "(`model` is a `main.Net` at the call of its function in `main.py`.)" in message
+    assert fit_lines(project_analyzer, trainer_project) == [3]  # Trainer.fit's line, not Other.fit's (8)
+
+
+@pytest.mark.parametrize(
+    "caller",
+    [
+        "def run(trainer, model):\n    trainer.fit(model)\n",  # the receiver is not known
+        "from trainer_lib import Trainer\n\nhooks = [Trainer().fit]\n",  # used as a value
+        "from trainer_lib import Trainer\nfrom main import Box\n\nTrainer().fit(Box())\n",  # the callers disagree
+    ],
+    ids=["unknown-receiver", "used-as-a-value", "callers-disagree"],
+)
+def test_a_method_call_out_of_view_leaves_it_unknown(
+    caller: str, trainer_project: Path, project_analyzer: Analyzer
+) -> None:
+    assert fit_lines(project_analyzer, trainer_project) == [3]
+    (trainer_project / "other.py").write_text(caller)
+    assert fit_lines(project_analyzer, trainer_project) == []
+
+
+def test_a_subclass_that_defines_the_method_again_is_not_a_caller(
+    trainer_project: Path, project_analyzer: Analyzer
+) -> None:
+    """`Fast().fit(Box())` runs Fast.fit, not Trainer.fit: Trainer.fit still gets only main.Net."""
+    subclass = "from trainer_lib import Trainer\n\n\nclass Fast(Trainer):\n    def fit(self, model):\n        pass\n"
+    (trainer_project / "fast.py").write_text(subclass + "\n\nfrom main import Box\n\nFast().fit(Box())\n")
+    assert fit_lines(project_analyzer, trainer_project) == [3]
+    inherited = subclass.replace("    def fit(self, model):\n        pass\n", "    pass\n")
+    (trainer_project / "fast.py").write_text(inherited + "\n\nfrom main import Box\n\nFast().fit(Box())\n")
+    assert fit_lines(project_analyzer, trainer_project) == []  # it runs Trainer.fit with a Box: they disagree
+
+
+def test_a_method_that_overrides_a_base_class_method_is_left_alone(project: Path, project_analyzer: Analyzer) -> None:
+    """A library may call a method its base class defines (Lightning's `training_step`): callers out of view."""
+    base = "class Base:\n    def fit(self, model):\n        pass\n\n\n"
+    (project / "trainer_lib.py").write_text(base + TRAINER.replace("class Trainer:", "class Trainer(Base):"))
+    (project / "main.py").write_text(FITS)
+    assert fit_lines(project_analyzer, project) == []

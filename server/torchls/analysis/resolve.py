@@ -17,13 +17,21 @@ import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jedi
 from parso.tree import BaseNode, NodeOrLeaf
 
 from torchls.analysis import jedi_bridge
-from torchls.analysis.callsites import MAX_CALLS, OutsideCall, argument_at, arguments_for, module_function
+from torchls.analysis.callsites import (
+    MAX_CALLS,
+    OutsideCall,
+    argument_at,
+    arguments_for,
+    method_of_module_class,
+    module_function,
+)
 from torchls.analysis.candidates import code_of, used_names
 from torchls.analysis.catalog import ROOT_TITLES, Catalog, Member
 from torchls.analysis.class_definitions import class_definitions, set_by_name
@@ -528,6 +536,22 @@ class Resolver:
                 if argument is None:
                     return []
                 passed.append((other.context, argument, other))
+        method = method_of_module_class(param)
+        if self._other_files is not None and method is not None:
+            if self._inherited(*method):
+                return []  # it overrides a base class's method: code out of view (a library's) may call it
+            calls = self._other_files.method_calls(method[0])
+            if calls is None:
+                return []
+            for other in calls:  # `trainer.fit(model)` in another file: a call of it only on an instance
+                mine = self._instance_of(list(other.receiver), method[1], depth, other.context, method[0].name.value)
+                if mine is None:
+                    return []  # the receiver is not known: a call out of view
+                if mine:
+                    argument = argument_at(other.trailer, param)
+                    if argument is None:
+                        return []
+                    passed.append((other.context, argument, other))
         if not passed or len(passed) > MAX_CALLS:
             return []
         results: list[Any] = []
@@ -616,12 +640,9 @@ class Resolver:
 
     def _instance_again(self, file: str, module: str, names: tuple[str, ...], kind: str) -> Any:
         """An instance, made with no arguments, of the class ``names`` of module ``module`` (from ``file``)."""
-        classes = [
-            found
-            for loaded in self._inference_state.import_module(tuple(module.split(".")))
-            if str(loaded.py__file__()) == file
-            for found in loaded.py__getattribute__(names[0])
-        ]
+        assert self._other_files is not None
+        modules = self._other_files.modules(Path(file), module)
+        classes = [found for loaded in modules for found in loaded.py__getattribute__(names[0])]
         for name in names[1:]:
             classes = [found for cls in classes for found in cls.py__getattribute__(name)]
         if len(classes) != 1 or not classes[0].is_class() or type(classes[0]).__name__ != "ClassValue":
@@ -631,11 +652,16 @@ class Resolver:
             return None
         return instances[0]
 
-    def _instance_of(self, receiver: list[NodeOrLeaf], owner: BaseNode, depth: int) -> bool | None:
+    def _instance_of(
+        self, receiver: list[NodeOrLeaf], owner: BaseNode, depth: int, context: Any = None, method: str = ""
+    ) -> bool | None:
         """True when every value of ``receiver`` is an instance of the class ``owner`` (or of a subclass),
         False when none is, None when that is not known.
+
+        ``context``: the receiver's, when it is in another file. With ``method``, an instance of a subclass
+        that defines the method again does not count: its calls go to that definition.
         """
-        context = self._module_context.create_context(receiver[0])
+        context = context or self._module_context.create_context(receiver[0])
         verdicts = set()
         for value in self._chain(context, receiver, depth + 1):
             instance = value.jedi_value if isinstance(value, TorchObject) else value
@@ -645,8 +671,39 @@ class Resolver:
                 classes = None
             if classes is None:
                 return None
-            verdicts.add(any(getattr(cls, "tree_node", None) is owner for cls in classes))
+            verdicts.add(self._reaches(classes, owner, method))
         return verdicts.pop() if len(verdicts) == 1 else None
+
+    def _reaches(self, classes: list[Any], owner: BaseNode, method: str) -> bool | None:
+        """Whether an instance of the MRO ``classes`` runs ``owner``'s ``method`` (with no method: is one of it)."""
+        if not method:
+            return any(getattr(cls, "tree_node", None) is owner for cls in classes)
+        name = owner.name.value  # type: ignore[attr-defined]
+        for cls in classes:
+            tree_node = getattr(cls, "tree_node", None)
+            if tree_node is owner:
+                return True
+            if tree_node is None or tree_node.type != "classdef":
+                if qualified_name(cls) != "builtins.object" and _has_member(cls, method):
+                    return False  # a class outside the project, before it in the MRO, defines the method
+                continue
+            if name == tree_node.name.value and tree_node.get_code() == owner.get_code():
+                return None  # the same class read again (another tree of the file): cannot say which
+            if method in self._definitions(cls):
+                return False  # a subclass defines it again: its calls go there
+        return False
+
+    def _inherited(self, method: BaseNode, owner: BaseNode) -> bool:
+        """True when a base class of ``owner`` (besides ``object``) has a member named like ``method``."""
+        name = method.name.value  # type: ignore[attr-defined]
+        try:
+            classes = list(self._module_context.create_name(owner.name).infer())  # type: ignore[attr-defined]
+            mro = [cls for value in classes for cls in list(value.py__mro__())[1:]]
+        except Exception:
+            return True
+        if len(classes) != 1:
+            return True
+        return any(qualified_name(cls) != "builtins.object" and _has_member(cls, name) for cls in mro)
 
     def _only_roots(self, values: list[Any]) -> bool:
         """True when every value is an instance of a catalogued class itself (``Module``), not of a subclass."""
@@ -925,6 +982,14 @@ def _builtin_call(node: NodeOrLeaf, names: tuple[str, ...]) -> tuple[str, list[N
 
 def _is_number(value: Any) -> bool:
     return qualified_name(_safe(value.py__class__)) == "builtins.int"
+
+
+def _has_member(cls: Any, name: str) -> bool:
+    """True when jedi finds ``name`` on the class value ``cls`` (or where it cannot say)."""
+    try:
+        return bool(list(cls.py__getattribute__(name)))
+    except Exception:
+        return True
 
 
 def _safe(function: Callable[[], Any]) -> Any:

@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 import jedi
+from jedi.file_io import FileIO
+from jedi.inference import imports as jedi_imports
 from parso.python.tree import Class, Function, Name
 from parso.tree import BaseNode, NodeOrLeaf
 
@@ -76,6 +78,7 @@ class Call:
     trailer: BaseNode
     file: str  # the file as shown to users: relative to the project root
     path: Path  # the file itself (resolved)
+    receiver: tuple[NodeOrLeaf, ...] = ()  # for a method's call `trainer.fit(model)`: the nodes before `.fit`
 
 
 class WorkspaceIndex:
@@ -239,6 +242,50 @@ class OtherFiles:
             log.debug("torchls: calls of %s: %.3f s", function.name.value, time.monotonic() - started)
         return self._calls[key]
 
+    def method_calls(self, method: Function) -> list[Call] | None:
+        """Every ``receiver.method(...)`` in the other files ([] for none), whatever the receiver; None: not all known.
+
+        Any file may call a method on an instance it got from anywhere, so every file that names it is read,
+        whatever it imports; the caller decides which receivers are instances of the method's class. A use of
+        ``.method`` that is not a call (``callbacks.append(trainer.fit)``), or in a notebook, gives None.
+        """
+        key = id(method)
+        if key not in self._calls:
+            started = time.monotonic()
+            try:
+                self._calls[key] = self._find_method_calls(method, started + TIME_BUDGET_S)
+            except Exception:  # jedi on another file's code: never fail the analysis for it
+                log.debug("torchls: calls of method %s in other files not found", method.name.value, exc_info=True)
+                self._calls[key] = None
+        return self._calls[key]
+
+    def _find_method_calls(self, method: Function, deadline: float) -> list[Call] | None:
+        name = method.name.value
+        files = self._index.files(self._root)
+        if files is None:
+            return None
+        named = [file for file in files if file != self._path and name in self._index.words(file).words]
+        if len(named) > MAX_CALLER_FILES:
+            return None
+        calls: list[Call] = []
+        for file in named:
+            text = self._index.text(file)
+            if time.monotonic() > deadline or text is None or file.suffix != ".py":
+                return None
+            context = jedi_bridge.load_module(self._state, file, text)
+            shown = file.relative_to(self._root).as_posix() if file.is_relative_to(self._root) else str(file)
+            for leaf in context.tree_node.get_used_names().get(name, []):
+                if not is_attribute(leaf):
+                    continue  # that file's own name (a function `fit`, a keyword argument): not a member
+                attribute = leaf.parent
+                expr = attribute.parent
+                call = call_trailer(attribute)
+                if call is None or expr.children[0] == "await":
+                    return None  # used as a value: its calls are out of view
+                receiver = tuple(expr.children[: expr.children.index(attribute)])
+                calls.append(Call(context.create_context(call), call, shown, file, receiver))
+        return calls
+
     def _find(self, function: Function | Class, deadline: float) -> list[Call] | None:
         name = function.name.value
         files = self._index.possible_callers(self._path, self._root, name, MAX_CALLER_FILES)
@@ -326,6 +373,14 @@ class OtherFiles:
         if node is None or node.get_code() != argument.get_code():
             return None
         return module.create_context(node), node
+
+    def modules(self, file: Path, dotted: str) -> list[Any]:
+        """The module of ``file`` in the analysis's inference state, named as jedi names it there: a project file
+        loaded by its path (its dotted name depends on the state's import path), any other imported by ``dotted``.
+        """
+        if file.is_relative_to(self._root):
+            return [jedi_imports.load_module_from_path(self._state, FileIO(str(file)))]
+        return [module for module in self._state.import_module(tuple(dotted.split("."))) if module.py__file__() == file]
 
     def reached_analysed_file(self, context: Any) -> bool:
         """True when the inference state of ``context`` (a caller's own) has imported the analysed file:
