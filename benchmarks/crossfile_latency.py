@@ -15,6 +15,11 @@ Files are given relative to the project; by default, those of pytorch/examples w
 call (``git archive HEAD -- '*.py' | tar -x -C /tmp/corp/examples``).
 
     .venv/bin/python benchmarks/crossfile_latency.py /tmp/corp/examples --edits 20
+
+Measured 2026-12-03 (2 shared cores, the command above): utils.py:gram_matrix, whose callers in neural_style.py
+are inferred in vain (jedi cannot type them: the parameter stays unknown), 4.0 ms median / 5.6 max kept against
+38.8 / 41.3 inferred (0.10x; 2.4 without the stages: the rest is the callers' search and goto, ~1.5 ms). The other
+functions listed cost the same either way (0.98-1.03x): their callers' arguments are cheap or not looked at.
 """
 
 from __future__ import annotations
