@@ -168,3 +168,155 @@ def test_files_outside_the_project_are_never_read(tmp_path: Path, project: Path,
 def test_the_repository_itself_is_within_the_bounds() -> None:
     """The walk of a real project (this repository, venvs and node_modules skipped) stays under MAX_FILES."""
     assert workspace.WorkspaceIndex().files(ROOT) is not None
+
+
+# What callers pass is kept across analyses (WorkspaceIndex.kept_arguments): an edit of the callee's body reuses
+# it; each test below edits the callee's body after something the kept values rest on changed, as an editor does
+# (no forget_findings), and fails if a stale value is served.
+MODELS = "from torch import nn\n\n\nclass Net(nn.Module):\n    pass\n"
+PLAIN_NET = "class Net:\n    parameters = [1]\n"
+FROM_MODELS = "from models import Net\nfrom train_lib import count_parameters\n\ncount_parameters(Net())\n"
+
+
+def after_body_edit(analyzer: Analyzer, library: Path, number: int) -> list[str]:
+    """The findings of the library with a line typed in count_parameters's body (its header unchanged)."""
+    text = library.read_text().replace("    return sum", f"    step = {number}\n    return sum", 1)
+    return [f.message for f in analyzer.analyze(text, library)]
+
+
+def kept_values(analyzer: Analyzer) -> list[object]:
+    return [kept for kept in analyzer.workspace.kept_arguments.values() if kept]
+
+
+def test_an_edit_of_the_callee_reuses_what_its_callers_pass(project: Path, project_analyzer: Analyzer) -> None:
+    library = project / "train_lib.py"
+    (message,) = after_body_edit(project_analyzer, library, 1)
+    assert "(`model` is a `main.Net` at the call of its function in `main.py`.)" in message
+    kept = dict(project_analyzer.workspace.kept_arguments)
+    assert len(kept_values(project_analyzer)) == 1  # main.py's `Net()`, kept as a class to make again
+    for number in (2, 3):
+        (again,) = after_body_edit(project_analyzer, library, number)
+        assert again.replace(str(number + 1), "") == message.replace("2", "")  # only the line moved
+        assert project_analyzer.workspace.kept_arguments == kept  # reused: nothing inferred again
+
+
+def test_a_change_of_the_callers_unsaved_text_is_seen(project: Path, project_analyzer: Analyzer) -> None:
+    library, main = project / "train_lib.py", (project / "main.py").resolve()
+    (project / "models.py").write_text(MODELS)
+    documents = project_analyzer.workspace.documents
+    # The call keeps its place (line 4): only the versions of the files tell a kept value from the new one.
+    documents[main] = FROM_MODELS.replace("from models", "from nowhere")  # unknown: the parameter too
+    assert after_body_edit(project_analyzer, library, 1) == []
+    documents[main] = FROM_MODELS
+    assert len(after_body_edit(project_analyzer, library, 2)) == 1
+    documents[main] = FROM_MODELS.replace("from models", "from nowhere")
+    assert after_body_edit(project_analyzer, library, 3) == []
+
+
+def test_a_change_of_a_file_the_argument_comes_from_is_seen(project: Path, project_analyzer: Analyzer) -> None:
+    """models.py calls nothing of train_lib: only the kept value rests on it."""
+    library, models = project / "train_lib.py", project / "models.py"
+    models.write_text("from nowhere import Net\n")
+    (project / "main.py").write_text(FROM_MODELS)
+    assert after_body_edit(project_analyzer, library, 1) == []
+    # (An unsaved text of models.py is not what jedi imports, here as for any import: only callers' texts are.)
+    models.write_text(MODELS)
+    project_analyzer.workspace.refresh()  # as the server does on a save
+    assert len(after_body_edit(project_analyzer, library, 2)) == 1
+    assert kept_values(project_analyzer)
+    models.write_text(PLAIN_NET)
+    project_analyzer.workspace.refresh()
+    assert after_body_edit(project_analyzer, library, 3) == []
+
+
+def test_a_new_or_removed_caller_is_seen(project: Path, project_analyzer: Analyzer) -> None:
+    library = project / "train_lib.py"
+    assert len(after_body_edit(project_analyzer, library, 1)) == 1
+    (project / "stats.py").write_text(PLAIN)
+    project_analyzer.workspace.refresh()
+    assert after_body_edit(project_analyzer, library, 2) == []
+    (project / "stats.py").unlink()
+    project_analyzer.workspace.refresh()
+    assert len(after_body_edit(project_analyzer, library, 3)) == 1
+
+
+def test_an_argument_made_by_the_analysed_file_follows_its_edits(project: Path, project_analyzer: Analyzer) -> None:
+    """``count_parameters(build())``: what main.py passes is what train_lib.py's own build() returns."""
+    library = project / "train_lib.py"
+    (project / "models.py").write_text(MODELS)
+    library.write_text("from models import Net\n\n\ndef build():\n    return Net()\n\n\n" + LIBRARY)
+    (project / "main.py").write_text("from train_lib import build, count_parameters\n\ncount_parameters(build())\n")
+    assert len(after_body_edit(project_analyzer, library, 1)) == 1
+    assert kept_values(project_analyzer) == []  # it rests on the analysed file: not kept
+    library.write_text(library.read_text().replace("return Net()", "return Box()") + "\n\n" + PLAIN.split("\n\n\n")[1])
+    assert "class Box" in library.read_text()
+    assert after_body_edit(project_analyzer, library, 2) == []
+
+
+# Methods called from other files through an instance: `trainer.fit(model)`, where jedi says `trainer` is a Trainer.
+TRAINER = (
+    "class Trainer:\n    def fit(self, model):\n        return sum(p.numel() for p in model.parameters)\n\n\n"
+    "class Other:\n    def fit(self, model):\n        return sum(p.numel() for p in model.parameters)\n"
+)
+BOX = "class Box:\n    parameters = [1]\n"
+FITS = NET + BOX + "\n\nfrom trainer_lib import Other, Trainer\n\nTrainer().fit(Net())\nOther().fit(Box())\n"
+
+
+@pytest.fixture
+def trainer_project(project: Path) -> Path:
+    (project / "trainer_lib.py").write_text(TRAINER)
+    (project / "main.py").write_text(FITS)
+    return project
+
+
+def fit_lines(analyzer: Analyzer, project: Path) -> list[int]:
+    analyzer.forget_findings()
+    library = project / "trainer_lib.py"
+    return [f.span.start[0] for f in analyzer.analyze(library.read_text(), library)]
+
+
+def test_a_method_called_from_another_file_through_an_instance(
+    trainer_project: Path, project_analyzer: Analyzer
+) -> None:
+    """Trainer.fit gets main.Net; Other.fit, a same-named method of another class, gets a Box: no finding."""
+    library = trainer_project / "trainer_lib.py"
+    (message,) = [f.message for f in project_analyzer.analyze(library.read_text(), library)]
+    assert "(`model` is a `main.Net` at the call of its function in `main.py`.)" in message
+    assert fit_lines(project_analyzer, trainer_project) == [3]  # Trainer.fit's line, not Other.fit's (8)
+
+
+@pytest.mark.parametrize(
+    "caller",
+    [
+        "def run(trainer, model):\n    trainer.fit(model)\n",  # the receiver is not known
+        "from trainer_lib import Trainer\n\nhooks = [Trainer().fit]\n",  # used as a value
+        "from trainer_lib import Trainer\nfrom main import Box\n\nTrainer().fit(Box())\n",  # the callers disagree
+    ],
+    ids=["unknown-receiver", "used-as-a-value", "callers-disagree"],
+)
+def test_a_method_call_out_of_view_leaves_it_unknown(
+    caller: str, trainer_project: Path, project_analyzer: Analyzer
+) -> None:
+    assert fit_lines(project_analyzer, trainer_project) == [3]
+    (trainer_project / "other.py").write_text(caller)
+    assert fit_lines(project_analyzer, trainer_project) == []
+
+
+def test_a_subclass_that_defines_the_method_again_is_not_a_caller(
+    trainer_project: Path, project_analyzer: Analyzer
+) -> None:
+    """`Fast().fit(Box())` runs Fast.fit, not Trainer.fit: Trainer.fit still gets only main.Net."""
+    subclass = "from trainer_lib import Trainer\n\n\nclass Fast(Trainer):\n    def fit(self, model):\n        pass\n"
+    (trainer_project / "fast.py").write_text(subclass + "\n\nfrom main import Box\n\nFast().fit(Box())\n")
+    assert fit_lines(project_analyzer, trainer_project) == [3]
+    inherited = subclass.replace("    def fit(self, model):\n        pass\n", "    pass\n")
+    (trainer_project / "fast.py").write_text(inherited + "\n\nfrom main import Box\n\nFast().fit(Box())\n")
+    assert fit_lines(project_analyzer, trainer_project) == []  # it runs Trainer.fit with a Box: they disagree
+
+
+def test_a_method_that_overrides_a_base_class_method_is_left_alone(project: Path, project_analyzer: Analyzer) -> None:
+    """A library may call a method its base class defines (Lightning's `training_step`): callers out of view."""
+    base = "class Base:\n    def fit(self, model):\n        pass\n\n\n"
+    (project / "trainer_lib.py").write_text(base + TRAINER.replace("class Trainer:", "class Trainer(Base):"))
+    (project / "main.py").write_text(FITS)
+    assert fit_lines(project_analyzer, project) == []

@@ -100,6 +100,21 @@ def argument_at(trailer: BaseNode, param: Param) -> NodeOrLeaf | None:
     return _argument(trailer, param.position_index - shift, param)
 
 
+def method_of_module_class(param: Param) -> tuple[Function, Class] | None:
+    """The method and class of ``param`` when other files may call the method through an instance
+    (``trainer.fit(model)``): a plain method (no decorator, not ``__init__`` nor another dunder, not
+    ``forward``, which calls run through ``module(x)``) of a module-level class.
+    """
+    function = param.get_parent_function()
+    if not isinstance(function, Function) or function.type != "funcdef" or param.star_count:
+        return None
+    owner = _owner(function)
+    name = function.name.value
+    if owner is None or _at_module_level(owner) is None or name.startswith("__") or name == "forward":
+        return None
+    return function, owner
+
+
 def _owner(function: Function) -> Class | None:
     """The class ``function`` is a method of, if it is one."""
     owner = function.parent.parent if function.parent is not None and function.parent.type == "suite" else None
@@ -162,7 +177,7 @@ def _method_calls(
             if call is None:
                 return None
             calls.append(call)
-    elsewhere = [leaf for leaf in names.get(name, []) if not _inside(leaf, owner)]
+    elsewhere = [leaf for leaf in names.get(name, []) if not _inside(leaf, owner) and not _defines_function(leaf)]
     if elsewhere and outside is None:
         return None
     for leaf in elsewhere:
@@ -176,6 +191,11 @@ def _method_calls(
         assert outside is not None
         outside.append(OutsideCall(expr.children[: expr.children.index(attribute)], call, owner))
     return calls
+
+
+def _defines_function(leaf: Name) -> bool:
+    """True for the name of a ``def`` (another class's same-named method): not a use of the method."""
+    return leaf.parent is not None and leaf.parent.type == "funcdef" and leaf.parent.name is leaf  # type: ignore[attr-defined]
 
 
 def _inside(leaf: Name, node: BaseNode) -> bool:

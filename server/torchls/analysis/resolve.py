@@ -17,19 +17,27 @@ import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jedi
 from parso.tree import BaseNode, NodeOrLeaf
 
 from torchls.analysis import jedi_bridge
-from torchls.analysis.callsites import MAX_CALLS, OutsideCall, argument_at, arguments_for, module_function
+from torchls.analysis.callsites import (
+    MAX_CALLS,
+    OutsideCall,
+    argument_at,
+    arguments_for,
+    method_of_module_class,
+    module_function,
+)
 from torchls.analysis.candidates import code_of, used_names
 from torchls.analysis.catalog import ROOT_TITLES, Catalog, Member
 from torchls.analysis.class_definitions import class_definitions, set_by_name
 from torchls.analysis.evidence import Evidence, judge, receiver_uses
 from torchls.analysis.jedi_bridge import CompForContext, ValueSet, infer_trailer
-from torchls.analysis.workspace import OtherFiles
+from torchls.analysis.workspace import Call, OtherFiles
 
 _COMP_FOR = ("comp_for", "sync_comp_for")
 # Operations whose result is a tensor when an operand is one: comparisons, arithmetic, bitwise, unary.
@@ -515,29 +523,50 @@ class Resolver:
                 if argument is None:
                     return []
                 arguments.append(argument)
-        passed = [(self._module_context.create_context(argument), argument, "") for argument in arguments]
+        passed: list[tuple[Any, NodeOrLeaf, Call | None]] = [
+            (self._module_context.create_context(argument), argument, None) for argument in arguments
+        ]
         function = module_function(param)
         if self._other_files is not None and function is not None:
             calls = self._other_files.calls(function)
             if calls is None:
                 return []  # not every caller is in view
-            for call in calls:
-                argument = argument_at(call.trailer, param)
+            for other in calls:
+                argument = argument_at(other.trailer, param)
                 if argument is None:
                     return []
-                passed.append((call.context, argument, call.file))
+                passed.append((other.context, argument, other))
+        method = method_of_module_class(param)
+        if self._other_files is not None and method is not None:
+            if self._inherited(*method):
+                return []  # it overrides a base class's method: code out of view (a library's) may call it
+            calls = self._other_files.method_calls(method[0])
+            if calls is None:
+                return []
+            for other in calls:  # `trainer.fit(model)` in another file: a call of it only on an instance
+                mine = self._instance_of(list(other.receiver), method[1], depth, other.context, method[0].name.value)
+                if mine is None:
+                    return []  # the receiver is not known: a call out of view
+                if mine:
+                    argument = argument_at(other.trailer, param)
+                    if argument is None:
+                        return []
+                    passed.append((other.context, argument, other))
         if not passed or len(passed) > MAX_CALLS:
             return []
         results: list[Any] = []
-        for context, argument, file in passed:
-            values = [value for value in self._expression(context, argument, depth + 1) if not _is_none(value)]
-            if file and any(isinstance(value, TorchObject) and value.evidence is not None for value in values):
+        for context, argument, call in passed:
+            if call is None:
+                values = [value for value in self._expression(context, argument, depth + 1) if not _is_none(value)]
+            else:
+                values = self._caller_values(call, argument, depth)
+            if call and any(isinstance(value, TorchObject) and value.evidence is not None for value in values):
                 return []  # a guess from the uses in the caller's scope: not a type
             if not values:
                 return []
             results += values
-        lines = tuple(sorted({argument.start_pos[0] for _, argument, file in passed if not file}))
-        files = tuple(file for _, _, file in passed if file)
+        lines = tuple(sorted({argument.start_pos[0] for _, argument, call in passed if call is None}))
+        files = tuple(call.file for _, _, call in passed if call is not None)
         known = []
         for value in results:
             obj = self._torch_value(value)
@@ -546,11 +575,93 @@ class Resolver:
             known.append(value)
         return known
 
-    def _instance_of(self, receiver: list[NodeOrLeaf], owner: BaseNode, depth: int) -> bool | None:
+    def _caller_values(self, call: Call, argument: NodeOrLeaf, depth: int) -> list[Any]:
+        """The values of an argument of a call in another file, ``None`` values left out.
+
+        Inferred in the caller's own inference state and kept across analyses when that never read the
+        analysed file (workspace.py): an edit of this file then re-creates them here instead of inferring
+        them again. Otherwise, or when they cannot be made again, inferred here as they are.
+        """
+        assert self._other_files is not None
+        index = self._other_files.index
+        key = self._other_files.argument_key(call, argument, depth, self._member)
+        if key is not None:
+            if key not in index.kept_arguments:
+                index.keep_argument(key, self._kept_values(call, argument, depth))
+            kept = index.kept_arguments[key]
+            values = None if kept is None else self._made_again(kept)
+            if values is not None:
+                return values
+            index.keep_argument(key, None)  # it cannot be made again here: infer it here from now on
+        return [value for value in self._expression(call.context, argument, depth + 1) if not _is_none(value)]
+
+    def _kept_values(self, call: Call, argument: NodeOrLeaf, depth: int) -> list[_Kept] | None:
+        """The argument's values inferred in its caller's own inference state, as they can be kept;
+        None: they cannot (they may rest on the analysed file's text, or hold what only one state knows).
+        """
+        assert self._other_files is not None
+        try:
+            found = self._other_files.caller_context(call, argument)
+            if found is None:
+                return None
+            context, node = found
+            values = [value for value in self._expression(context, node, depth + 1) if not _is_none(value)]
+            if self._other_files.reached_analysed_file(context):
+                return None
+        except Exception:  # jedi on another file's code: infer it in this state instead
+            return None
+        if any(isinstance(value, TorchObject) and value.evidence is not None for value in values):
+            return []  # a guess from the caller's uses: not a type, the parameter stays unknown as for no value
+        kept = [_kept(value) for value in values]
+        return None if None in kept else kept  # type: ignore[return-value]
+
+    def _made_again(self, kept: list[_Kept]) -> list[Any] | None:
+        """Kept values made again in this inference state; None when one cannot be made as it was."""
+        values = []
+        for value in kept:
+            if value.instance_of is None:
+                values.append(value.plain)
+                continue
+            try:
+                instance = self._instance_again(*value.instance_of)
+            except Exception:
+                return None
+            if instance is None:
+                return None
+            template = value.plain
+            if template is None:
+                values.append(instance)
+                continue
+            obj = self._as_torch(instance)
+            if obj is None or (obj.root, obj.class_name, obj.mro) != (template.root, template.class_name, template.mro):
+                return None
+            values.append(dataclasses.replace(template, jedi_value=instance))
+        return values
+
+    def _instance_again(self, file: str, module: str, names: tuple[str, ...], kind: str) -> Any:
+        """An instance, made with no arguments, of the class ``names`` of module ``module`` (from ``file``)."""
+        assert self._other_files is not None
+        modules = self._other_files.modules(Path(file), module)
+        classes = [found for loaded in modules for found in loaded.py__getattribute__(names[0])]
+        for name in names[1:]:
+            classes = [found for cls in classes for found in cls.py__getattribute__(name)]
+        if len(classes) != 1 or not classes[0].is_class() or type(classes[0]).__name__ != "ClassValue":
+            return None
+        instances = list(classes[0].execute_with_values())
+        if len(instances) != 1 or type(instances[0]).__name__ != kind:
+            return None
+        return instances[0]
+
+    def _instance_of(
+        self, receiver: list[NodeOrLeaf], owner: BaseNode, depth: int, context: Any = None, method: str = ""
+    ) -> bool | None:
         """True when every value of ``receiver`` is an instance of the class ``owner`` (or of a subclass),
         False when none is, None when that is not known.
+
+        ``context``: the receiver's, when it is in another file. With ``method``, an instance of a subclass
+        that defines the method again does not count: its calls go to that definition.
         """
-        context = self._module_context.create_context(receiver[0])
+        context = context or self._module_context.create_context(receiver[0])
         verdicts = set()
         for value in self._chain(context, receiver, depth + 1):
             instance = value.jedi_value if isinstance(value, TorchObject) else value
@@ -560,8 +671,39 @@ class Resolver:
                 classes = None
             if classes is None:
                 return None
-            verdicts.add(any(getattr(cls, "tree_node", None) is owner for cls in classes))
+            verdicts.add(self._reaches(classes, owner, method))
         return verdicts.pop() if len(verdicts) == 1 else None
+
+    def _reaches(self, classes: list[Any], owner: BaseNode, method: str) -> bool | None:
+        """Whether an instance of the MRO ``classes`` runs ``owner``'s ``method`` (with no method: is one of it)."""
+        if not method:
+            return any(getattr(cls, "tree_node", None) is owner for cls in classes)
+        name = owner.name.value  # type: ignore[attr-defined]
+        for cls in classes:
+            tree_node = getattr(cls, "tree_node", None)
+            if tree_node is owner:
+                return True
+            if tree_node is None or tree_node.type != "classdef":
+                if qualified_name(cls) != "builtins.object" and _has_member(cls, method):
+                    return False  # a class outside the project, before it in the MRO, defines the method
+                continue
+            if name == tree_node.name.value and tree_node.get_code() == owner.get_code():
+                return None  # the same class read again (another tree of the file): cannot say which
+            if method in self._definitions(cls):
+                return False  # a subclass defines it again: its calls go there
+        return False
+
+    def _inherited(self, method: BaseNode, owner: BaseNode) -> bool:
+        """True when a base class of ``owner`` (besides ``object``) has a member named like ``method``."""
+        name = method.name.value  # type: ignore[attr-defined]
+        try:
+            classes = list(self._module_context.create_name(owner.name).infer())  # type: ignore[attr-defined]
+            mro = [cls for value in classes for cls in list(value.py__mro__())[1:]]
+        except Exception:
+            return True
+        if len(classes) != 1:
+            return True
+        return any(qualified_name(cls) != "builtins.object" and _has_member(cls, name) for cls in mro)
 
     def _only_roots(self, values: list[Any]) -> bool:
         """True when every value is an instance of a catalogued class itself (``Module``), not of a subclass."""
@@ -767,6 +909,43 @@ class Resolver:
         return self._catalog_object([info.qualname, *info.bases])
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """A caller's argument value, as it can be made again in another inference state (see _caller_values)."""
+
+    plain: Any  # the value itself when it holds nothing of jedi's; for an instance, its TorchObject (or None)
+    instance_of: tuple[str, str, tuple[str, ...], str] | None = None  # (module file, module, class names, kind)
+
+
+def _kept(value: Any) -> _Kept | None:
+    """How to keep a value across inference states: values of torchls's own that hold no jedi value, and
+    instances made with no arguments of a class found by its module and name (nothing else tells them
+    apart); None for anything else (made with arguments, generic, builtin, a function...).
+    """
+    if isinstance(value, TorchObject):
+        if value.jedi_value is None:
+            return _Kept(value)
+        template: TorchObject | None = dataclasses.replace(value, jedi_value=None)
+        instance = value.jedi_value
+    elif isinstance(value, (TorchIterator, TensorBatch)):
+        return _Kept(value)
+    elif isinstance(value, BoundMember):
+        return _Kept(value) if value.owner.jedi_value is None else None
+    else:
+        template, instance = None, value
+    try:
+        if not instance.is_instance() or jedi_bridge.constructor_arguments(instance) != []:
+            return None
+        cls = instance.py__class__()
+        module = cls.get_root_context()
+        names, module_name, file = cls.get_qualified_names(), module.py__name__(), module.py__file__()
+    except Exception:
+        return None
+    if type(cls).__name__ != "ClassValue" or not names or module_name is None or file is None:
+        return None
+    return _Kept(template, (str(file), module_name, tuple(names), type(instance).__name__))
+
+
 def _target_path(target: NodeOrLeaf, name: NodeOrLeaf) -> tuple[int, ...] | None:
     """Where ``name`` sits in a ``for`` target: () for the target itself, (1,) for ``y`` in ``x, y``,
     (1, 0) for ``x`` in ``i, (x, y)``; None for a starred name or when it is not there.
@@ -803,6 +982,14 @@ def _builtin_call(node: NodeOrLeaf, names: tuple[str, ...]) -> tuple[str, list[N
 
 def _is_number(value: Any) -> bool:
     return qualified_name(_safe(value.py__class__)) == "builtins.int"
+
+
+def _has_member(cls: Any, name: str) -> bool:
+    """True when jedi finds ``name`` on the class value ``cls`` (or where it cannot say)."""
+    try:
+        return bool(list(cls.py__getattribute__(name)))
+    except Exception:
+        return True
 
 
 def _safe(function: Callable[[], Any]) -> Any:

@@ -13,6 +13,13 @@ project or a search that runs out of time gives nothing: the callers are then no
 Bounds: :data:`MAX_FILES` files per project, :data:`MAX_CALLER_FILES` candidate files and
 :data:`TIME_BUDGET_S` seconds per function; files over :data:`MAX_FILE_BYTES` are not code.
 Open documents' unsaved text (:attr:`WorkspaceIndex.documents`) wins over the file on disk.
+
+Inferring the callers' arguments is what costs (35 ms of the 37 an edit of ``fast_neural_style/utils.py``
+took): every analysis has a new inference state, which loads torch again. So each argument is inferred
+in an inference state of its caller's own (:meth:`OtherFiles.caller_context`), without the analysed
+file; when that never imported the analysed file, what it gave rests only on the other files, and is
+kept (:attr:`WorkspaceIndex.kept_arguments`) under the versions of all of them: an edit of the analysed
+file reuses it, any change to another file (saved or open text, a new or removed file) misses.
 """
 
 from __future__ import annotations
@@ -22,12 +29,16 @@ import os
 import re
 import stat
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jedi
+from jedi.file_io import FileIO
+from jedi.inference import imports as jedi_imports
 from parso.python.tree import Class, Function, Name
-from parso.tree import BaseNode
+from parso.tree import BaseNode, NodeOrLeaf
 
 from torchls.analysis import jedi_bridge
 from torchls.analysis.callsites import call_trailer, is_attribute
@@ -40,6 +51,7 @@ MAX_CALLER_FILES = 40  # files that may call one function: more and it is too co
 MAX_FILE_BYTES = 1024 * 1024  # bigger .py files are generated data, not code that calls ours
 TIME_BUDGET_S = 2.0  # to find and confirm one function's calls in the other files
 LISTING_TTL_S = 5.0  # the project's file list is walked again after this (files appear, go)
+KEPT_ARGUMENTS = 2000  # arguments' values kept across analyses (the oldest go first)
 SKIPPED_DIRECTORIES = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "env", ".venv"})
 WORD = re.compile(r"[A-Za-z_]\w*")
 IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import[ \t]+\([^)]*\)|(?:from|import)[ \t][^\n]*)", re.MULTILINE)
@@ -65,6 +77,8 @@ class Call:
     context: Any
     trailer: BaseNode
     file: str  # the file as shown to users: relative to the project root
+    path: Path  # the file itself (resolved)
+    receiver: tuple[NodeOrLeaf, ...] = ()  # for a method's call `trainer.fit(model)`: the nodes before `.fit`
 
 
 class WorkspaceIndex:
@@ -76,7 +90,35 @@ class WorkspaceIndex:
         self._checked: dict[Path, float] = {}  # when each file's stamp was last compared with the disk
         self._document_words: dict[Path, tuple[str, _Words]] = {}
         self._listings: dict[Path, tuple[float, list[Path] | None]] = {}
+        # What an argument in another file was inferred to be, portable across inference states (resolve.py
+        # makes and reads the entries), by OtherFiles.argument_key: its file, place, and every other file's version.
+        self.kept_arguments: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self.stats = {"files read": 0}
+
+    def keep_argument(self, key: tuple[Any, ...], kept: Any) -> None:
+        """Keep what an argument was inferred to be (the oldest entries go past :data:`KEPT_ARGUMENTS`)."""
+        self.kept_arguments[key] = kept
+        while len(self.kept_arguments) > KEPT_ARGUMENTS:
+            self.kept_arguments.popitem(last=False)
+
+    def version(self, path: Path) -> tuple[Any, ...]:
+        """What changes whenever the file's text does: the open document's text, else the file's (mtime, size)."""
+        document = self.documents.get(path)
+        if document is not None:
+            return ("open", document)
+        return ("disk", self.words(path).stamp)
+
+    def fingerprint(self, root: Path, leaving_out: Path) -> int | None:
+        """A hash of the versions of every file of the project but ``leaving_out`` (None: too many files).
+
+        Open documents count too, wherever they are: an open module outside the folder may be imported.
+        """
+        files = self.files(root)
+        if files is None:
+            return None
+        others = set(files) | set(self.documents)
+        others.discard(leaving_out)
+        return hash(tuple(sorted((str(file), self.version(file)) for file in others)))
 
     def files(self, root: Path) -> list[Path] | None:
         """The ``.py`` and ``.ipynb`` files under ``root`` (hidden folders, venvs skipped); None: too many."""
@@ -178,11 +220,14 @@ class OtherFiles:
     """One analysis's view of the other files of its project: the calls of its functions there."""
 
     def __init__(self, index: WorkspaceIndex, state: Any, path: Path, root: Path) -> None:
+        self.index = index  # kept across analyses: what callers' arguments were inferred to be
         self._index = index
         self._state = state  # the analysed Script's inference state: callers are loaded into it
         self._path = path
         self._root = root
         self._calls: dict[int, list[Call] | None] = {}
+        self._fingerprint: int | None = None
+        self._caller_modules: dict[Path, Any] = {}  # each caller's module in an inference state of its own
 
     def calls(self, function: Function | Class) -> list[Call] | None:
         """Every call of a module-level ``function`` in the other files ([] for none); None: not all known."""
@@ -196,6 +241,50 @@ class OtherFiles:
                 self._calls[key] = None
             log.debug("torchls: calls of %s: %.3f s", function.name.value, time.monotonic() - started)
         return self._calls[key]
+
+    def method_calls(self, method: Function) -> list[Call] | None:
+        """Every ``receiver.method(...)`` in the other files ([] for none), whatever the receiver; None: not all known.
+
+        Any file may call a method on an instance it got from anywhere, so every file that names it is read,
+        whatever it imports; the caller decides which receivers are instances of the method's class. A use of
+        ``.method`` that is not a call (``callbacks.append(trainer.fit)``), or in a notebook, gives None.
+        """
+        key = id(method)
+        if key not in self._calls:
+            started = time.monotonic()
+            try:
+                self._calls[key] = self._find_method_calls(method, started + TIME_BUDGET_S)
+            except Exception:  # jedi on another file's code: never fail the analysis for it
+                log.debug("torchls: calls of method %s in other files not found", method.name.value, exc_info=True)
+                self._calls[key] = None
+        return self._calls[key]
+
+    def _find_method_calls(self, method: Function, deadline: float) -> list[Call] | None:
+        name = method.name.value
+        files = self._index.files(self._root)
+        if files is None:
+            return None
+        named = [file for file in files if file != self._path and name in self._index.words(file).words]
+        if len(named) > MAX_CALLER_FILES:
+            return None
+        calls: list[Call] = []
+        for file in named:
+            text = self._index.text(file)
+            if time.monotonic() > deadline or text is None or file.suffix != ".py":
+                return None
+            context = jedi_bridge.load_module(self._state, file, text)
+            shown = file.relative_to(self._root).as_posix() if file.is_relative_to(self._root) else str(file)
+            for leaf in context.tree_node.get_used_names().get(name, []):
+                if not is_attribute(leaf):
+                    continue  # that file's own name (a function `fit`, a keyword argument): not a member
+                attribute = leaf.parent
+                expr = attribute.parent
+                call = call_trailer(attribute)
+                if call is None or expr.children[0] == "await":
+                    return None  # used as a value: its calls are out of view
+                receiver = tuple(expr.children[: expr.children.index(attribute)])
+                calls.append(Call(context.create_context(call), call, shown, file, receiver))
+        return calls
 
     def _find(self, function: Function | Class, deadline: float) -> list[Call] | None:
         name = function.name.value
@@ -243,8 +332,70 @@ class OtherFiles:
             trailer = call_trailer(callee_end)
             if trailer is None:
                 return None  # used as a value (`Thread(target=train)`): its callers are out of view
-            calls.append(Call(context.create_context(trailer), trailer, shown))
+            calls.append(Call(context.create_context(trailer), trailer, shown, file))
         return calls
+
+    def argument_key(self, call: Call, argument: NodeOrLeaf, *how: Any) -> tuple[Any, ...] | None:
+        """The key of an argument of a call in another file: its file, its place, ``how`` it is inferred,
+        and the versions of every file of the project but the analysed one. None: it cannot be kept
+        (the argument is the parameter's default, in the analysed file; the project is too big).
+        """
+        if argument.get_root_node() is not call.trailer.get_root_node():
+            return None
+        if self._fingerprint is None:
+            self._fingerprint = self._index.fingerprint(self._root, self._path)
+            if self._fingerprint is None:
+                return None
+        return (call.path, argument.start_pos, argument.end_pos, argument.type, self._fingerprint, *how)
+
+    def caller_context(self, call: Call, argument: NodeOrLeaf) -> tuple[Any, NodeOrLeaf] | None:
+        """The argument in its file's module loaded into an inference state of its own, where the analysed
+        file is not (a Script of the caller): (its context, its node), or None when it is not found there.
+        """
+        module = self._caller_modules.get(call.path)
+        if module is None:
+            text = self._index.text(call.path)
+            if text is None:
+                return None
+            state = self._state
+            script = jedi.Script(text, path=call.path, project=state.project, environment=state.environment)
+            module = self._caller_modules[call.path] = jedi_bridge.module_context(script)
+        # The same text gives parso's same tree; found by its place all the same, should the tree differ.
+        node: NodeOrLeaf | None = module.tree_node.get_leaf_for_position(argument.start_pos)
+        if node is not None and node.start_pos != argument.start_pos:
+            node = node.get_next_leaf()  # parso gives the leaf that ends there
+        while node is not None and (node.start_pos, node.end_pos, node.type) != (
+            argument.start_pos,
+            argument.end_pos,
+            argument.type,
+        ):
+            node = node.parent
+        if node is None or node.get_code() != argument.get_code():
+            return None
+        return module.create_context(node), node
+
+    def modules(self, file: Path, dotted: str) -> list[Any]:
+        """The module of ``file`` in the analysis's inference state, named as jedi names it there: a project file
+        loaded by its path (its dotted name depends on the state's import path), any other imported by ``dotted``.
+        """
+        if file.is_relative_to(self._root):
+            return [jedi_imports.load_module_from_path(self._state, FileIO(str(file)))]
+        return [module for module in self._state.import_module(tuple(dotted.split("."))) if module.py__file__() == file]
+
+    def reached_analysed_file(self, context: Any) -> bool:
+        """True when the inference state of ``context`` (a caller's own) has imported the analysed file:
+        what was inferred there may rest on its text. jedi imports a module only to look into it.
+        """
+        cache = context.inference_state.module_cache._name_cache  # jedi's `sys.modules`
+        for modules in list(cache.values()):
+            for module in modules:
+                try:
+                    path = module.py__file__()
+                except Exception:
+                    return True  # cannot say: count it as reached
+                if path is not None and Path(path).resolve() == self._path:
+                    return True
+        return False
 
     def _is_function(self, definition: Any, function: Function | Class) -> bool:
         tree_name = getattr(definition, "tree_name", None)
