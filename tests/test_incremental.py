@@ -33,6 +33,7 @@ def render(findings: list[Finding]) -> str:
 SOURCE = """\
 import torch
 from torch import nn, optim
+from elsewhere import load_model
 
 
 class Net(nn.Module):
@@ -86,6 +87,26 @@ def check(net):
 def run():
     made = wrap()
     check(made)
+
+
+class Runner:
+    def __init__(self):
+        self.model = load_model()
+
+    def fit(self):
+        self.model.train()
+        self.model.zero_grad()
+
+    def save(self):
+        if self.model.training():
+            pass
+
+
+loaded = load_model()
+loaded.train()
+loaded.zero_grad()
+if loaded.training():
+    pass
 """
 
 SNIPPETS = [
@@ -111,6 +132,9 @@ SNIPPETS = [
     "class Net(object):",
     "class Extra(Net): pass",
     "xs.append(Net())",
+    "self.model.train()",
+    "loaded.zero_grad()",
+    "loaded = 1",
 ]
 
 
@@ -189,6 +213,10 @@ def test_an_edit_in_one_function_reanalyses_only_what_depends_on_it(
         ("    return Net()\n\n\ndef wrap", "    return [1]\n\n\ndef wrap"),  # `make = build` at module level
         ("        self.fc = nn.Linear(4, 4)", "        self.fc = None"),  # an attribute other code reads
         ("        return self.fc(x)", "        return 3"),  # forward: reached by calling the module
+        # Evidence from use: how another method uses `self.model`, how a function uses `loaded`.
+        ("        self.model.train()\n        self.model.zero_grad()", "        pass"),
+        ("loaded.train()\nloaded.zero_grad()", "pass"),
+        ("def check(net):", "def check(net):\n    loaded = 2"),  # `loaded` bound twice in the file
     ],
 )
 def test_edits_reaching_other_code_without_its_name(

@@ -17,8 +17,10 @@ export's slice as it was leaves that export as it was.
 After an edit, units are matched with the previous ones by their tokens (comments and whitespace
 outside strings do not count). The units to analyse again are the changed ones and, transitively,
 those that read (as a word) a name whose export changed (``reads_changed``), and the functions that
-any of those calls with a parameter nothing annotates (``called_from``: call sites type it). Every
-other unit keeps its findings, moved with its tokens.
+any of those calls with a parameter nothing annotates (``called_from``: call sites type it), and
+those that name a receiver whose uses changed where evidence from use reads them (``self.model``
+in a class, a module-level name in the file). Every other unit keeps its findings, moved with its
+tokens.
 
 A class changes as a whole when its header (bases, decorators) changed, was added or removed, or
 reads a changed name, or when a method other code reaches without naming it changed (``forward``:
@@ -36,8 +38,9 @@ from __future__ import annotations
 import keyword
 import re
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from parso.python.tree import Module
@@ -89,6 +92,7 @@ class UnitInfo:
     statements: tuple[tuple[str, frozenset[str]], ...]  # each statement's tokens and words
     scoped: bool  # `global`, `nonlocal` or `import *`: it changes names other code reads unseen
     typed_by_callers: bool  # a function with a parameter nothing annotates: its calls say its type
+    evidence: frozenset[tuple[str, str]]  # what evidence from use reads here: see `_evidence`
 
 
 @dataclass(frozen=True)
@@ -238,10 +242,12 @@ def _info(node: NodeOrLeaf, name: str) -> UnitInfo:
     statements: list[_Statement] = []
     local: frozenset[str] = frozenset()
     typed_by_callers = False
+    first_parameter = ""
     if name:
         header, definition = _header(node)
         local = _local_names(definition)
         parameters = definition.get_params()  # type: ignore[attr-defined]
+        first_parameter = parameters[0].name.value if parameters else ""
         if parameters and parameters[0].name.value in ("self", "cls"):
             parameters = parameters[1:]  # jedi knows them
         typed_by_callers = any(parameter.annotation is None for parameter in parameters)
@@ -273,7 +279,43 @@ def _info(node: NodeOrLeaf, name: str) -> UnitInfo:
         statements=tuple((s.tokens, s.words) for s in statements),
         scoped=SCOPE_STATEMENT.search(tokens) is not None,
         typed_by_callers=typed_by_callers,
+        evidence=_evidence(leaves, first_parameter),
     )
+
+
+def _evidence(leaves: list[Leaf], first_parameter: str) -> frozenset[tuple[str, str]]:
+    """What evidence from use (evidence.py) reads in a unit, as (key, detail) pairs.
+
+    A method's ``self.model.train()`` is read for every ``self.model`` of its class: key ``.model``.
+    Module-level code's ``model`` is judged by every ``model.member`` use in the file, and by how
+    often the file binds ``model``: key ``model``. (In a function, a plain name's uses are its own.)
+    """
+    found: set[tuple[str, str]] = set()
+    bound = Counter(leaf.value for leaf in leaves if leaf.type == "name" and leaf.is_definition())  # type: ignore[attr-defined]
+    for name, count in bound.items():
+        found.add((name, f"bound {count}"))
+    for leaf in leaves:
+        expression = leaf.parent
+        if leaf.type != "name" or expression is None or expression.type not in ("atom_expr", "power"):
+            continue
+        children = expression.children
+        if children[0] is not leaf:
+            continue
+        receiver = [leaf.value]  # type: ignore[attr-defined]
+        for position in (1, 2):
+            trailer = children[position] if len(children) > position else None
+            if trailer is None or trailer.type != "trailer" or trailer.children[0] != ".":  # type: ignore[attr-defined]
+                break
+            following = children[position + 1] if len(children) > position + 1 else None
+            called = following is not None and following.type == "trailer" and following.children[0] == "("  # type: ignore[attr-defined]
+            member = trailer.children[1].value  # type: ignore[attr-defined]
+            use = ".".join([*receiver, member]) + ("()" if called else "")
+            if position == 1:
+                found.add((receiver[0], use))
+            elif receiver[0] == first_parameter:
+                found.add((f".{receiver[1]}", use))
+            receiver.append(member)
+    return frozenset(found)
 
 
 def _statements(
@@ -460,6 +502,7 @@ class _Changes:
     bindings: dict[str, list[tuple[Position, int | None]]]
     exports: set[tuple[int, str]]  # (current unit, name) whose export changed
     shadowing: dict[str, list[int]]  # the current units binding a module-level name for sure
+    evidence: set[str] = field(default_factory=set)  # keys of what evidence from use reads that changed
 
     def add(self, name: str, at: Position, index: int | None) -> bool:
         """Record a changed binding of ``name`` at ``at``; False if it was known."""
@@ -607,6 +650,13 @@ def units_to_reuse(previous: Layout, current: Layout) -> dict[int, int] | None:
                     growing |= unit.container not in classes
                     classes.add(unit.container)
                 growing |= changes.add(name, visible_from(unit, name, unit.start), index)
+    # Evidence from use reads how a receiver is used across its scope (`_evidence`).
+    attributes = {key[1:] for key in changes.evidence if key.startswith(".")}
+    names = {key for key in changes.evidence if not key.startswith(".")}
+    for index, unit in enumerate(current.units):
+        words = unit.info.words
+        if not words.isdisjoint(attributes) or (not unit.name and not words.isdisjoint(names)):
+            affected.add(index)
     affected |= called_from(current, affected)
     return {new: old for new, old in kept.items() if new not in affected}
 
@@ -643,6 +693,8 @@ def _compare(
             if unit.info.scoped:
                 return False
             exports |= unit.info.exports.keys()
+    before, after = (unit.info.evidence if unit is not None else frozenset() for unit in (old, new))
+    changes.evidence |= {key for key, _ in before ^ after}
     old_exports = old.info.exports if old is not None else {}
     new_exports = new.info.exports if new is not None else {}
     for name in exports:
