@@ -102,6 +102,21 @@ class Runner:
             pass
 
 
+def annotated() -> Net:
+    return Net()
+
+
+def unresolved() -> "Missing":
+    return Net()
+
+
+def use_annotated():
+    a = annotated()
+    a.eval
+    u = unresolved()
+    u.eval
+
+
 loaded = load_model()
 loaded.train()
 loaded.zero_grad()
@@ -135,6 +150,9 @@ SNIPPETS = [
     "self.model.train()",
     "loaded.zero_grad()",
     "loaded = 1",
+    "xs = [] *",
+    "from elsewhere import build",
+    "from torch import nn as wrap",
 ]
 
 
@@ -217,6 +235,7 @@ def test_an_edit_in_one_function_reanalyses_only_what_depends_on_it(
         ("        self.model.train()\n        self.model.zero_grad()", "        pass"),
         ("loaded.train()\nloaded.zero_grad()", "pass"),
         ("def check(net):", "def check(net):\n    loaded = 2"),  # `loaded` bound twice in the file
+        ('def unresolved() -> "Missing":\n    return Net()', 'def unresolved() -> "Missing":\n    return 1'),
     ],
 )
 def test_edits_reaching_other_code_without_its_name(

@@ -114,3 +114,19 @@ def test_other_modules_are_loaded_with_the_text_given(tmp_path: Path) -> None:
     call = context.tree_node.get_used_names()["train"][-1]
     (definition,) = jedi_bridge.definitions(context, call)
     assert definition.tree_name is next(jedi_bridge.module_node(analysed).iter_funcdefs()).name
+
+
+def test_a_return_annotation_decides_only_when_jedi_infers_it() -> None:
+    source = (
+        "import torch\nfrom typing import TypeVar\nT = TypeVar('T')\n\n"
+        "class Net(torch.nn.Module):\n    def build(self) -> torch.nn.Linear:\n        return 1\n\n"
+        "def missing() -> 'Missing':\n    return 1\n\n"
+        "def generic(x: T) -> T:\n    return x\n\n"
+        "def plain():\n    return 1\n"
+    )
+    used = jedi.Script(source, path=Path("annotations.py"), environment=find_environment())
+    module = jedi_bridge.module_node(used)
+    functions = {f.name.value: f for f in module.iter_funcdefs()}
+    functions["build"] = next(next(module.iter_classdefs()).iter_funcdefs())
+    decides = {name: jedi_bridge.return_annotation_decides(used, node) for name, node in functions.items()}
+    assert decides == {"missing": False, "generic": False, "plain": False, "build": True}

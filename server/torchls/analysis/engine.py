@@ -186,7 +186,7 @@ class Analyzer:
         findings: list[Finding] = []
         reused: set[int] = set()
         if previous is not None:
-            for index, old_index in self._reusable(previous, current, settings).items():
+            for index, old_index in self._reusable(previous, current, settings, script).items():
                 old_findings = previous.findings.get(old_index, [])
                 kept = _relocated(old_findings, previous.layout.units[old_index], current.units[index])
                 if kept is not None:  # else a finding is no longer at a token's edge: analysed again
@@ -244,13 +244,23 @@ class Analyzer:
         return sorted(kept, key=lambda f: (f.span.start, f.code))
 
     @staticmethod
-    def _reusable(previous: _Previous, current: Layout, settings: Settings) -> dict[int, int]:
+    def _reusable(previous: _Previous, current: Layout, settings: Settings, script: jedi.Script) -> dict[int, int]:
         """The units whose findings from the previous analysis of the file still hold: index -> previous index."""
         if previous.settings != settings:
             return {}
         if time.monotonic() - previous.full_at > FULL_ANALYSIS_EVERY_S:
             return {}
-        return units_to_reuse(previous.layout, current) or {}
+        module = jedi_bridge.module_node(script)
+
+        def annotation_decides(unit: Unit) -> bool:
+            node = module.get_leaf_for_position(unit.start)
+            while node is not None and node.type != "funcdef":
+                node = (
+                    node.parent if node.type not in ("decorated", "async_funcdef", "async_stmt") else node.children[-1]
+                )
+            return node is not None and jedi_bridge.return_annotation_decides(script, node)
+
+        return units_to_reuse(previous.layout, current, annotation_decides) or {}
 
     def describe(self, source: str, path: Path | None, position: tuple[int, int]) -> MemberInfo | None:
         """The catalogued torch member at ``position`` (1-based line, code-point column), if any."""

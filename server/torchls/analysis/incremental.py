@@ -7,11 +7,12 @@ unit around them). The skeleton is what is left: class headers and decorators.
 Each unit is cut into statements (a compound statement's header is one, its body's statements are
 others), and each unit says what it *exports*: the names other code may see change when it changes.
 A function exports its own name (its return type: the return and yield statements, its docstring,
-its header) and every attribute it may assign (``self.fc = ...``); a module- or class-level
-statement exports every name it binds; anything exports the list or set it adds to (``xs.append``:
-jedi reads those), unless it is a function's own local. An export's *slice* is the statements it
-rests on: its seeds, the statements binding what those read (and every enclosing
-``if``/``for``/``with``/``try`` header, which narrows types), transitively. An edit that leaves an
+its header; only its header when jedi infers its return annotation) and every attribute it may
+assign (``self.fc = ...``); a module- or class-level statement exports every name it binds (an
+import reads none); anything exports the list or set it adds to (``xs.append``: jedi reads those),
+unless it is a function's own local. An export's *slice* is the statements it rests on: its seeds,
+the statements binding what those read (and every enclosing ``if``/``for``/``with``/``try`` header,
+which narrows types), transitively. An edit that leaves an
 export's slice as it was leaves that export as it was.
 
 After an edit, units are matched with the previous ones by their tokens (comments and whitespace
@@ -92,6 +93,7 @@ class UnitInfo:
     statements: tuple[tuple[str, frozenset[str]], ...]  # each statement's tokens and words
     scoped: bool  # `global`, `nonlocal` or `import *`: it changes names other code reads unseen
     typed_by_callers: bool  # a function with a parameter nothing annotates: its calls say its type
+    annotated: bool  # a function with a return annotation and no `yield`: jedi may read only its header
     evidence: frozenset[tuple[str, str]]  # what evidence from use reads here: see `_evidence`
 
 
@@ -241,13 +243,14 @@ def _info(node: NodeOrLeaf, name: str) -> UnitInfo:
             boundaries += (line - first_line, column - first_column if line == first_line else column)
     statements: list[_Statement] = []
     local: frozenset[str] = frozenset()
-    typed_by_callers = False
+    typed_by_callers = annotated = False
     first_parameter = ""
     if name:
         header, definition = _header(node)
         local = _local_names(definition)
         parameters = definition.get_params()  # type: ignore[attr-defined]
         first_parameter = parameters[0].name.value if parameters else ""
+        annotated = definition.annotation is not None and not definition.is_generator()  # type: ignore[attr-defined]
         if parameters and parameters[0].name.value in ("self", "cls"):
             parameters = parameters[1:]  # jedi knows them
         typed_by_callers = any(parameter.annotation is None for parameter in parameters)
@@ -279,6 +282,7 @@ def _info(node: NodeOrLeaf, name: str) -> UnitInfo:
         statements=tuple((s.tokens, s.words) for s in statements),
         scoped=SCOPE_STATEMENT.search(tokens) is not None,
         typed_by_callers=typed_by_callers,
+        annotated=annotated,
         evidence=_evidence(leaves, first_parameter),
     )
 
@@ -368,8 +372,13 @@ def _statement(
     defines = frozenset(leaf.value for leaf in definitions)  # type: ignore[attr-defined]
     # `x.name = ...` (parso's definitions, which jedi reads for attributes); broken code: any `.name =`.
     attributes = {leaf.value for leaf in definitions if leaf.parent is not None and leaf.parent.type == "trailer"}  # type: ignore[attr-defined]
-    if any(_first_type(node) in ("import_name", "import_from") for node in nodes):
-        defines = words = frozenset(WORD.findall(tokens)) - KEYWORDS  # `import a.b` binds `a`: every word, simply
+    imports = [node.children[0] if node.type == "simple_stmt" else node for node in nodes]  # type: ignore[attr-defined]
+    imports = [node for node in imports if node.type in ("import_name", "import_from")]
+    if imports:
+        defines = frozenset(WORD.findall(tokens)) - KEYWORDS  # `import a.b` binds `a`: every word, simply
+        # An import reads no name of this file, except `from . import x`, which a package's own `x` answers.
+        from_package = any(node.type == "import_from" and not node.get_from_names() for node in imports)  # type: ignore[union-attr]
+        words = defines if from_package else frozenset()
     broken = any(node.type in ("error_node", "error_leaf") for node in nodes)
     if broken:
         flow = True  # broken code: it binds what parso calls definitions (as jedi reads it), and may narrow
@@ -381,7 +390,7 @@ def _statement(
         exported.add(function)
     exported |= attributes
     mutations = MUTATION.findall(code)
-    exported |= {name for dot, name in mutations if dot or broken}  # an attribute's list; broken: any
+    exported |= {name for dot, name in mutations if dot}  # an attribute's list (a name's: unless local)
     mutated = frozenset(name for _, name in mutations)
     return _Statement(
         tokens=f"{depth} {tokens}",
@@ -396,17 +405,32 @@ def _statement(
 
 
 def _local_names(function: BaseNode) -> frozenset[str]:
-    """The names bound in a function's own scope: not those of nested scopes, nor attributes."""
+    """The names bound in a function's own scope: not those of nested scopes, nor attributes.
+
+    In a broken statement that opens no scope (``x = y *``), ``x =`` binds ``x`` too.
+    """
     local: set[str] = set()
     for leaf in _leaves(function):
-        if leaf.type != "name" or leaf.parent is None or leaf.parent.type == "trailer" or not leaf.is_definition():  # type: ignore[attr-defined]
+        parent = leaf.parent
+        if leaf.type != "name" or parent is None or parent.type == "trailer":
             continue
-        scope: BaseNode | None = leaf.parent
-        while scope is not None and scope.type not in _SCOPES:
+        assigned = _plain_error(parent) and leaf.get_next_sibling() == "="
+        if not (assigned or leaf.is_definition()):  # type: ignore[attr-defined]
+            continue
+        scope: BaseNode | None = parent
+        while scope is not None and (scope.type not in _SCOPES or _plain_error(scope)):
             scope = scope.parent
         if scope is function:
             local.add(leaf.value)  # type: ignore[attr-defined]
     return frozenset(local)
+
+
+def _plain_error(node: BaseNode) -> bool:
+    """A broken statement that opens no scope of its own (``x = y *``): what it binds is the function's."""
+    return node.type == "error_node" and not any(
+        leaf.type == "keyword" and leaf.value in ("def", "class", "lambda", "for")
+        for leaf in _leaves(node)  # type: ignore[attr-defined]
+    )
 
 
 def _bound_for_sure(nodes: list[NodeOrLeaf]) -> frozenset[str]:
@@ -502,7 +526,19 @@ class _Changes:
     bindings: dict[str, list[tuple[Position, int | None]]]
     exports: set[tuple[int, str]]  # (current unit, name) whose export changed
     shadowing: dict[str, list[int]]  # the current units binding a module-level name for sure
+    annotation_holds: Callable[[Unit], bool]
     evidence: set[str] = field(default_factory=set)  # keys of what evidence from use reads that changed
+    _holds: dict[int, bool] = field(default_factory=dict)
+
+    def reads(self, unit: Unit, export: str) -> frozenset[str]:
+        """What ``export`` of ``unit`` rests on: a function's return type on its header alone when
+        it has a return annotation jedi can infer (jedi then reads neither return nor docstring).
+        """
+        if export != unit.name or not unit.info.annotated:
+            return unit.info.exports[export].reads
+        if id(unit) not in self._holds:
+            self._holds[id(unit)] = self.annotation_holds(unit)
+        return unit.info.statements[0][1] if self._holds[id(unit)] else unit.info.exports[export].reads
 
     def add(self, name: str, at: Position, index: int | None) -> bool:
         """Record a changed binding of ``name`` at ``at``; False if it was known."""
@@ -582,10 +618,13 @@ def called_from(current: Layout, affected: set[int]) -> set[int]:
     return found
 
 
-def units_to_reuse(previous: Layout, current: Layout) -> dict[int, int] | None:
+def units_to_reuse(
+    previous: Layout, current: Layout, annotation_holds: Callable[[Unit], bool] = lambda unit: False
+) -> dict[int, int] | None:
     """The current units whose previous findings still hold: current index -> previous index.
 
-    None when the whole file must be analysed again.
+    None when the whole file must be analysed again. ``annotation_holds`` says whether jedi infers a
+    function's return annotation to something now (then jedi reads its return type from it alone).
     """
     kept: dict[int, int] = {}
     affected: set[int] = set()
@@ -594,7 +633,7 @@ def units_to_reuse(previous: Layout, current: Layout) -> dict[int, int] | None:
         if not unit.container:
             for name in unit.info.shadows:
                 shadowing.setdefault(name, []).append(index)
-    changes = _Changes(current.units, {}, set(), shadowing)
+    changes = _Changes(current.units, {}, set(), shadowing, annotation_holds)
     # Classes changed as a whole: their header (bases, decorators), or a method other code reaches
     # without its name (``forward``: calling an instance). What reads the class's name is analysed again.
     classes: set[str] = set()
@@ -641,8 +680,8 @@ def units_to_reuse(previous: Layout, current: Layout) -> dict[int, int] | None:
             if not names:
                 continue
             affected.add(index)
-            for name, export in unit.info.exports.items():
-                if export.reads.isdisjoint(names):
+            for name in unit.info.exports:
+                if changes.reads(unit, name).isdisjoint(names):
                     continue
                 if unit.implicit and name == unit.name:
                     if not unit.container:
@@ -700,6 +739,10 @@ def _compare(
     for name in exports:
         if old_exports.get(name) == new_exports.get(name):
             continue
+        if old is not None and new is not None and name == old.name == new.name and old.info.annotated:
+            header_kept = old.info.statements[0][0] == new.info.statements[0][0]
+            if header_kept and changes.reads(new, name) is new.info.statements[0][1]:
+                continue  # its return type is its annotation's, as before (a change above it: `reads`)
         for unit in (old, new):
             if unit is not None and unit.implicit and unit.name == name:
                 if not unit.container:

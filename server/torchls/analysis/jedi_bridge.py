@@ -25,6 +25,7 @@ from jedi.inference import imports as jedi_imports
 from jedi.inference.base_value import ValueSet  # a set of values, as inference steps take and give them
 from jedi.inference.compiled import subprocess as jedi_subprocess
 from jedi.inference.context import CompForContext  # a comprehension's scope, for names bound in it
+from jedi.inference.gradual import annotation as jedi_annotation
 from jedi.inference.syntax_tree import infer_trailer  # one `.name` / `(...)` / `[...]` step of a chain
 from jedi.inference.value.module import ModuleMixin, ModuleValue
 from parso import cache as parso_cache
@@ -51,6 +52,7 @@ __all__ = [
     "module_context",
     "module_node",
     "parse_trees",
+    "return_annotation_decides",
     "search_star_imports_by_name",
     "start_helpers_through",
     "stop_environment_process",
@@ -79,6 +81,25 @@ def constructor_arguments(instance: Any) -> list[tuple[str | None, Any]] | None:
 def module_node(script: jedi.Script) -> Module:
     """The parse tree jedi made for the script: candidates are found in it, so the file is parsed once."""
     return script._module_node  # type: ignore[no-any-return]
+
+
+def return_annotation_decides(script: jedi.Script, funcdef: Any) -> bool:
+    """Whether jedi takes what calling the function returns from its return annotation alone.
+
+    jedi prefers an annotation that infers to something, and has no type variable to solve from
+    the arguments, over the return statements and the docstring (``get_return_values``); the
+    incremental analysis then knows an edit of the body leaves the return type as it was.
+    """
+    if funcdef.annotation is None:
+        return False
+    try:
+        context = module_context(script).create_context(funcdef.annotation)  # the scope around the def
+        annotation = jedi_annotation.resolve_forward_references(context, {"return": funcdef.annotation})["return"]
+        if jedi_annotation.find_unknown_type_vars(context, annotation):
+            return False
+        return bool(jedi_annotation.infer_annotation(context, annotation).execute_annotation(context))
+    except Exception:  # jedi failed on it: the body may decide
+        return False
 
 
 def module_context(script: jedi.Script) -> Any:
