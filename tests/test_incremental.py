@@ -510,3 +510,17 @@ def test_module_level_code_sees_only_the_nearest_certain_binding_above_it() -> N
     reused = units_to_reuse(previous, current)
     assert reused is not None
     assert [index in reused for index in range(len(current.units))] == [True, False, False, True, True]
+
+
+def test_a_use_seen_twice_is_evidence_for_the_other_one(analyzers: tuple[Analyzer, Analyzer], tmp_path: Path) -> None:
+    """Each use is left out of its own evidence: removing one of two equal uses changes the other's."""
+    incremental, whole = analyzers
+    path = tmp_path / "train.py"
+    twice = SOURCE.replace(
+        "        self.model.zero_grad()\n", "        self.model.zero_grad()\n        self.model.training()\n"
+    )
+    assert twice != SOURCE
+    incremental.analyze(twice, path)
+    findings = incremental.analyze(SOURCE, path)
+    assert render(findings) == render(whole.analyze(SOURCE, _apart(path)))
+    assert any("training" in f.message for f in findings)

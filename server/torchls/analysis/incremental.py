@@ -43,6 +43,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import cached_property
 
 from parso.python.tree import Module
 from parso.tree import BaseNode, Leaf, NodeOrLeaf
@@ -50,6 +51,7 @@ from parso.utils import split_lines
 
 from torchls.analysis.findings import Position
 
+BOUND = "="  # the detail of an evidence entry that counts a name's bindings
 IMPLICIT = ("forward",)  # reached by calling the module, not by name
 WORD = re.compile(r"[^\W\d]\w*")
 KEYWORDS = frozenset(keyword.kwlist) - {"None", "True", "False"}
@@ -94,7 +96,7 @@ class UnitInfo:
     scoped: bool  # `global`, `nonlocal` or `import *`: it changes names other code reads unseen
     typed_by_callers: bool  # a function with a parameter nothing annotates: its calls say its type
     annotated: bool  # a function with a return annotation and no `yield`: jedi may read only its header
-    evidence: frozenset[tuple[str, str]]  # what evidence from use reads here: see `_evidence`
+    evidence: frozenset[tuple[str, str, int]]  # what evidence from use reads here: see `_evidence`
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,30 @@ class Layout:
     starts: tuple[Position, ...]
     classes: dict[str, str]  # class name -> container name of its methods (for `__init__`)
     keys: list[str]  # each unit's key
+
+    @cached_property
+    def bindings(self) -> Counter[str]:
+        """How often the file binds each name (evidence from use gives up on a name bound twice)."""
+        found: Counter[str] = Counter()
+        for unit in self.units:
+            for name, detail, count in unit.info.evidence:
+                if detail == BOUND:
+                    found[name] += count
+        return found
+
+    @cached_property
+    def uses(self) -> dict[tuple[str, str], dict[str, int]]:
+        """Per (scope, evidence key): how often each use evidence from use reads is there, once or
+        more (a candidate's own use is left out of its evidence). The scope is a class's container
+        for ``.attribute`` keys, "" (the file) for names.
+        """
+        found: dict[tuple[str, str], dict[str, int]] = {}
+        for unit in self.units:
+            for key, detail, count in unit.info.evidence:
+                if detail != BOUND:
+                    counts = found.setdefault((_evidence_scope(unit, key), key), {})
+                    counts[detail] = min(counts.get(detail, 0) + count, 2)
+        return found
 
     def unit_at(self, position: Position) -> int | None:
         """The index of the unit holding ``position``, or None for the skeleton."""
@@ -287,24 +313,29 @@ def _info(node: NodeOrLeaf, name: str) -> UnitInfo:
     )
 
 
-def _evidence(leaves: list[Leaf], first_parameter: str) -> frozenset[tuple[str, str]]:
-    """What evidence from use (evidence.py) reads in a unit, as (key, detail) pairs.
+def _evidence_scope(unit: Unit, key: str) -> str:
+    return unit.container if key.startswith(".") else ""
+
+
+def _evidence(leaves: list[Leaf], first_parameter: str) -> frozenset[tuple[str, str, int]]:
+    """What evidence from use (evidence.py) reads in a unit: (key, use, how often, up to 2).
 
     A method's ``self.model.train()`` is read for every ``self.model`` of its class: key ``.model``.
     Module-level code's ``model`` is judged by every ``model.member`` use in the file, and by how
-    often the file binds ``model``: key ``model``. (In a function, a plain name's uses are its own.)
+    often the file binds ``model`` (use ``BOUND``, not capped): key ``model``. (In a function, a plain
+    name's uses are its own.) A use seen twice stays evidence for either of them (each leaves its
+    own use out): more than twice says no more.
     """
-    found: set[tuple[str, str]] = set()
-    bound = Counter(leaf.value for leaf in leaves if leaf.type == "name" and leaf.is_definition())  # type: ignore[attr-defined]
-    for name, count in bound.items():
-        found.add((name, f"bound {count}"))
+    uses: Counter[tuple[str, str]] = Counter()
     for leaf in leaves:
         expression = leaf.parent
-        if leaf.type != "name" or expression is None or expression.type not in ("atom_expr", "power"):
+        if leaf.type != "name" or expression is None:
+            continue
+        if leaf.is_definition():  # type: ignore[attr-defined]
+            uses[leaf.value, BOUND] += 1  # type: ignore[attr-defined]
+        if expression.type not in ("atom_expr", "power") or expression.children[0] is not leaf:
             continue
         children = expression.children
-        if children[0] is not leaf:
-            continue
         receiver = [leaf.value]  # type: ignore[attr-defined]
         for position in (1, 2):
             trailer = children[position] if len(children) > position else None
@@ -315,11 +346,11 @@ def _evidence(leaves: list[Leaf], first_parameter: str) -> frozenset[tuple[str, 
             member = trailer.children[1].value  # type: ignore[attr-defined]
             use = ".".join([*receiver, member]) + ("()" if called else "")
             if position == 1:
-                found.add((receiver[0], use))
+                uses[receiver[0], use] += 1
             elif receiver[0] == first_parameter:
-                found.add((f".{receiver[1]}", use))
+                uses[f".{receiver[1]}", use] += 1
             receiver.append(member)
-    return frozenset(found)
+    return frozenset((key, use, count if use == BOUND else min(count, 2)) for (key, use), count in uses.items())
 
 
 def _statements(
@@ -527,7 +558,7 @@ class _Changes:
     exports: set[tuple[int, str]]  # (current unit, name) whose export changed
     shadowing: dict[str, list[int]]  # the current units binding a module-level name for sure
     annotation_holds: Callable[[Unit], bool]
-    evidence: set[str] = field(default_factory=set)  # keys of what evidence from use reads that changed
+    evidence: set[tuple[str, str]] = field(default_factory=set)  # (scope, key) of evidence that may have changed
     _holds: dict[int, bool] = field(default_factory=dict)
 
     def reads(self, unit: Unit, export: str) -> frozenset[str]:
@@ -689,15 +720,33 @@ def units_to_reuse(
                     growing |= unit.container not in classes
                     classes.add(unit.container)
                 growing |= changes.add(name, visible_from(unit, name, unit.start), index)
-    # Evidence from use reads how a receiver is used across its scope (`_evidence`).
-    attributes = {key[1:] for key in changes.evidence if key.startswith(".")}
-    names = {key for key in changes.evidence if not key.startswith(".")}
-    for index, unit in enumerate(current.units):
-        words = unit.info.words
-        if not words.isdisjoint(attributes) or (not unit.name and not words.isdisjoint(names)):
-            affected.add(index)
+    affected |= evidence_readers(previous, current, changes.evidence)
     affected |= called_from(current, affected)
     return {new: old for new, old in kept.items() if new not in affected}
+
+
+def evidence_readers(previous: Layout, current: Layout, changed: set[tuple[str, str]]) -> set[int]:
+    """The units naming a receiver whose evidence from use (``_evidence``) may differ after the edit.
+
+    ``changed``: the (scope, key) pairs of the uses and bindings the changed units have or had. The
+    uses of a scope as a whole decide; a name bound twice in the file has no evidence either way.
+    """
+    attributes: set[str] = set()
+    names: set[str] = set()
+    for scope, key in changed:
+        uses_changed = previous.uses.get((scope, key)) != current.uses.get((scope, key))
+        if key.startswith("."):
+            if uses_changed:
+                attributes.add(key[1:])
+            continue
+        bound_before, bound_now = min(previous.bindings[key], 2), min(current.bindings[key], 2)
+        if min(bound_before, bound_now) < 2 and (uses_changed or bound_before != bound_now):
+            names.add(key)
+    return {
+        index
+        for index, unit in enumerate(current.units)
+        if not unit.info.words.isdisjoint(attributes) or (not unit.name and not unit.info.words.isdisjoint(names))
+    }
 
 
 def _alignment(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, int]]:
@@ -732,8 +781,11 @@ def _compare(
             if unit.info.scoped:
                 return False
             exports |= unit.info.exports.keys()
-    before, after = (unit.info.evidence if unit is not None else frozenset() for unit in (old, new))
-    changes.evidence |= {key for key, _ in before ^ after}
+    for unit in (old, new):
+        if unit is not None:
+            other = new if unit is old else old
+            entries = unit.info.evidence - (other.info.evidence if other is not None else frozenset())
+            changes.evidence |= {(_evidence_scope(unit, key), key) for key, _, _ in entries}
     old_exports = old.info.exports if old is not None else {}
     new_exports = new.info.exports if new is not None else {}
     for name in exports:
