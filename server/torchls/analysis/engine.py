@@ -94,6 +94,7 @@ class _Previous:
     settings: Settings
     layout: Layout
     findings: dict[int | None, list[Finding]]
+    consulted: dict[int | None, set[str]]  # per unit: the receivers evidence from use was asked about
     full_at: float  # when the whole file was last analysed
 
 
@@ -185,6 +186,7 @@ class Analyzer:
         current = layout(module, source, previous.layout if previous is not None else None)
         findings: list[Finding] = []
         reused: set[int] = set()
+        consulted: dict[int | None, set[str]] = {}
         if previous is not None:
             for index, old_index in self._reusable(previous, current, settings, script).items():
                 old_findings = previous.findings.get(old_index, [])
@@ -192,12 +194,21 @@ class Analyzer:
                 if kept is not None:  # else a finding is no longer at a token's edge: analysed again
                     findings += kept
                     reused.add(index)
+                    if old_index in previous.consulted:
+                        consulted[index] = previous.consulted[old_index]
         self.stats["units reused"] += len(reused)
 
         used = used_names(module, frozenset(current.units[index].start for index in reused))
 
         def analysed(candidate: MemberAccess | GradModeUse) -> bool:
             return current.unit_at(candidate_start(candidate)) not in reused
+
+        def check(method: Callable[..., Finding | None], candidate: Any) -> Finding | None:
+            resolver.consulted.clear()
+            finding = self._guarded(method, candidate, resolver, settings)
+            if resolver.consulted:
+                consulted.setdefault(current.unit_at(candidate_start(candidate)), set()).update(resolver.consulted)
+            return finding
 
         deadline = time.monotonic() + self.time_budget_s
         complete = True
@@ -210,7 +221,7 @@ class Analyzer:
                     self.stats["partial analyses"] += 1
                     complete = False
                     break
-                finding = self._guarded(self._check_access, access, resolver, settings)
+                finding = check(self._check_access, access)
                 if finding is not None:
                     findings.append(finding)
         if settings.enabled(missing_call.CODE):
@@ -220,15 +231,15 @@ class Analyzer:
             for access in filter(analysed, bare_attribute_statements(used)):
                 if access.member.start_pos in reported:
                     continue
-                finding = self._guarded(self._check_own_method, access, resolver, settings)
+                finding = check(self._check_own_method, access)
                 if finding is not None:
                     findings.append(finding)
             for access in filter(analysed, member_accesses(used, self._function_names)):
-                finding = self._guarded(self._check_function, access, resolver, settings)
+                finding = check(self._check_function, access)
                 if finding is not None:
                     findings.append(finding)
             for use in filter(analysed, grad_mode_uses(used)):
-                finding = self._guarded(self._check_grad_mode, use, resolver, settings)
+                finding = check(self._check_grad_mode, use)
                 if finding is not None:
                     findings.append(finding)
         if complete and not self.supervisor.crashed:
@@ -236,7 +247,7 @@ class Analyzer:
             for finding in findings:
                 by_unit.setdefault(current.unit_at(finding.span.start), []).append(finding)
             full_at = previous.full_at if previous is not None and reused else time.monotonic()
-            self._previous[path] = _Previous(source, settings, current, by_unit, full_at)
+            self._previous[path] = _Previous(source, settings, current, by_unit, consulted, full_at)
             while len(self._previous) > SCRIPTS_KEPT:
                 self._previous.popitem(last=False)
         lines = source.splitlines()
@@ -260,7 +271,7 @@ class Analyzer:
                 )
             return node is not None and jedi_bridge.return_annotation_decides(script, node)
 
-        return units_to_reuse(previous.layout, current, annotation_decides) or {}
+        return units_to_reuse(previous.layout, current, annotation_decides, previous.consulted) or {}
 
     def describe(self, source: str, path: Path | None, position: tuple[int, int]) -> MemberInfo | None:
         """The catalogued torch member at ``position`` (1-based line, code-point column), if any."""

@@ -40,7 +40,7 @@ import keyword
 import re
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import cached_property
@@ -567,6 +567,8 @@ class _Changes:
         """
         if export != unit.name or not unit.info.annotated:
             return unit.info.exports[export].reads
+        if not any(export in other.info.words for other in self.units if other is not unit):
+            return unit.info.exports[export].reads  # nothing else reads it: no need to ask jedi (costly)
         if id(unit) not in self._holds:
             self._holds[id(unit)] = self.annotation_holds(unit)
         return unit.info.statements[0][1] if self._holds[id(unit)] else unit.info.exports[export].reads
@@ -650,12 +652,17 @@ def called_from(current: Layout, affected: set[int]) -> set[int]:
 
 
 def units_to_reuse(
-    previous: Layout, current: Layout, annotation_holds: Callable[[Unit], bool] = lambda unit: False
+    previous: Layout,
+    current: Layout,
+    annotation_holds: Callable[[Unit], bool] = lambda unit: False,
+    consulted: Mapping[int | None, set[str]] | None = None,
 ) -> dict[int, int] | None:
     """The current units whose previous findings still hold: current index -> previous index.
 
     None when the whole file must be analysed again. ``annotation_holds`` says whether jedi infers a
     function's return annotation to something now (then jedi reads its return type from it alone).
+    ``consulted``: per previous unit, the receivers its analysis asked evidence from use about
+    (``model``; ``.model`` for ``self.model``); without it, every unit naming one counts as asking.
     """
     kept: dict[int, int] = {}
     affected: set[int] = set()
@@ -720,33 +727,42 @@ def units_to_reuse(
                     growing |= unit.container not in classes
                     classes.add(unit.container)
                 growing |= changes.add(name, visible_from(unit, name, unit.start), index)
-    affected |= evidence_readers(previous, current, changes.evidence)
+    receivers = changed_evidence(previous, current, changes.evidence)
+    if consulted is None:
+        affected |= {index for index, unit in enumerate(current.units) if _names_receiver(unit, receivers)}
+    else:
+        affected |= {new for new, old in kept.items() if not consulted.get(old, set()).isdisjoint(receivers)}
     affected |= called_from(current, affected)
     return {new: old for new, old in kept.items() if new not in affected}
 
 
-def evidence_readers(previous: Layout, current: Layout, changed: set[tuple[str, str]]) -> set[int]:
-    """The units naming a receiver whose evidence from use (``_evidence``) may differ after the edit.
+def changed_evidence(previous: Layout, current: Layout, changed: set[tuple[str, str]]) -> set[str]:
+    """The receivers whose evidence from use (``_evidence``) may differ after the edit.
 
     ``changed``: the (scope, key) pairs of the uses and bindings the changed units have or had. The
     uses of a scope as a whole decide; a name bound twice in the file has no evidence either way.
     """
-    attributes: set[str] = set()
-    names: set[str] = set()
+    receivers: set[str] = set()
     for scope, key in changed:
         uses_changed = previous.uses.get((scope, key)) != current.uses.get((scope, key))
         if key.startswith("."):
             if uses_changed:
-                attributes.add(key[1:])
+                receivers.add(key)
             continue
         bound_before, bound_now = min(previous.bindings[key], 2), min(current.bindings[key], 2)
         if min(bound_before, bound_now) < 2 and (uses_changed or bound_before != bound_now):
-            names.add(key)
-    return {
-        index
-        for index, unit in enumerate(current.units)
-        if not unit.info.words.isdisjoint(attributes) or (not unit.name and not unit.info.words.isdisjoint(names))
-    }
+            receivers.add(key)
+    return receivers
+
+
+def _names_receiver(unit: Unit, receivers: set[str]) -> bool:
+    """Whether a unit may ask evidence from use about one of ``receivers`` (module-level code only
+    asks about names, functions about names of their own).
+    """
+    return any(
+        key[1:] in unit.info.words if key.startswith(".") else not unit.name and key in unit.info.words
+        for key in receivers
+    )
 
 
 def _alignment(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, int]]:

@@ -179,6 +179,9 @@ class Resolver:
         self._overrides: dict[int, dict[str, str]] = {}
         self._scope_names: dict[int, dict[str, list[Any]]] = {}  # used names per scope, for evidence
         self._skip: NodeOrLeaf | None = None  # the access being judged: its own use is not evidence
+        # The receivers evidence from use was asked about (`model`, `.model` for `self.model`), for the
+        # incremental analysis: a change of their uses elsewhere matters only to code that asked.
+        self.consulted: set[str] = set()
         self._member = ""
 
     # Public API ---------------------------------------------------------------------------
@@ -738,6 +741,9 @@ class Resolver:
             scope = receiver[0].search_ancestor("funcdef", "lambdef", "file_input")
         if scope is None:
             return []
+        last = receiver[-1].children[-1] if receiver[-1].type == "trailer" else receiver[-1]  # type: ignore[attr-defined]
+        name = getattr(last, "value", "")
+        self.consulted.add(f".{name}" if len(receiver) > 1 else name)
         uses = receiver_uses(receiver, self._names_in(scope), self._skip)
         evidence = judge(uses, self._catalog, self._member) if uses else None
         if evidence is None:
