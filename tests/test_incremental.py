@@ -82,6 +82,7 @@ def with_default(net=wrap()):
 
 def check(net):
     net.eval
+    print(net.training())
 
 
 def run():
@@ -236,6 +237,7 @@ def test_an_edit_in_one_function_reanalyses_only_what_depends_on_it(
         ("loaded.train()\nloaded.zero_grad()", "pass"),
         ("def check(net):", "def check(net):\n    loaded = 2"),  # `loaded` bound twice in the file
         ('def unresolved() -> "Missing":\n    return Net()', 'def unresolved() -> "Missing":\n    return 1'),
+        ("    check(made)\n", "    made.eval()\n"),  # the one call of `check` gone: `net` is unknown
     ],
 )
 def test_edits_reaching_other_code_without_its_name(

@@ -41,6 +41,7 @@ import re
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import cached_property
@@ -92,7 +93,7 @@ class UnitInfo:
     defines: frozenset[str]  # every name it binds
     shadows: frozenset[str]  # module-level names it binds for sure (a function: its name)
     exports: dict[str, Export]
-    statements: tuple[tuple[str, frozenset[str]], ...]  # each statement's tokens and words
+    statements: tuple[tuple[str, frozenset[str], frozenset[str]], ...]  # each statement's tokens, words, binds
     scoped: bool  # `global`, `nonlocal` or `import *`: it changes names other code reads unseen
     typed_by_callers: bool  # a function with a parameter nothing annotates: its calls say its type
     annotated: bool  # a function with a return annotation and no `yield`: jedi may read only its header
@@ -305,7 +306,7 @@ def _info(node: NodeOrLeaf, name: str) -> UnitInfo:
         defines=frozenset().union(*(s.defines for s in statements)),
         shadows=frozenset({name}) if name else frozenset().union(*(s.shadows for s in statements)),
         exports=exports,
-        statements=tuple((s.tokens, s.words) for s in statements),
+        statements=tuple((s.tokens, s.words, s.binds) for s in statements),
         scoped=SCOPE_STATEMENT.search(tokens) is not None,
         typed_by_callers=typed_by_callers,
         annotated=annotated,
@@ -622,13 +623,16 @@ def visible_from(unit: Unit, export: str, at: Position) -> Position:
     return at if not unit.container and module_name else EVERYWHERE
 
 
-def called_from(current: Layout, affected: set[int]) -> set[int]:
-    """Reverse dependencies: the functions that analysed-again code calls, passes or names, transitively.
+def called_from(current: Layout, affected: dict[int, set[str] | None], calls: set[str]) -> set[int]:
+    """Reverse dependencies: the functions analysed-again code may pass something changed, transitively.
 
     A parameter nothing annotates takes its type from the arguments at the calls of its function
-    (a class's ``__init__``: at the calls of the class), and what an analysed-again unit passes may
-    have changed. Functions whose parameters are all annotated are not affected. Only these units
-    are added; what they export is not taken as changed.
+    (a class's ``__init__``: at the calls of the class). ``affected``: per unit analysed again, the
+    names that changed for it (None: any); ``calls``: the words of the statements an edit changed,
+    before and after. A function is analysed again when it is named there, or in a statement that
+    reads a changed name or a name bound from one; its own parameters are then what changed for it.
+    Functions whose parameters are all annotated are not affected. Only these units are added; what
+    they export is not taken as changed.
     """
     named: dict[str, list[int]] = {}  # a function's name (a class's, for its `__init__`) -> its units
     class_names: dict[str, list[str]] = {}
@@ -638,17 +642,43 @@ def called_from(current: Layout, affected: set[int]) -> set[int]:
         if unit.info.typed_by_callers:
             for name in class_names.get(unit.container, []) if unit.name == "__init__" else [unit.name]:
                 named.setdefault(name, []).append(index)
-    found: set[int] = set()
-    pending = list(affected)
-    seen: set[str] = set()
+    changed = dict(affected)
+    pending: list[int | None] = [None, *changed]  # None: the edited statements
     while pending:
-        words = current.units[pending.pop()].info.words - seen
-        seen |= words
-        for index in (i for word in words for i in named.get(word, ())):
-            if index not in found and index not in affected:
-                found.add(index)
-                pending.append(index)
-    return found
+        caller = pending.pop()
+        if caller is None:
+            words = frozenset(calls)
+        else:
+            names = changed[caller]
+            info = current.units[caller].info
+            words = info.words if names is None else _passing(info.statements, names)
+        for callee in (i for word in words for i in named.get(word, ())):
+            parameters = current.units[callee].info.statements[0][2] - {"self", "cls"}
+            before = changed.get(callee, set())
+            if callee not in changed or (before is not None and not parameters <= before):
+                _changed_for(changed, callee, parameters)
+                pending.append(callee)
+    return set(changed) - set(affected)
+
+
+def _changed_for(affected: dict[int, set[str] | None], index: int, names: AbstractSet[str] | None) -> None:
+    """Record that ``names`` changed for unit ``index`` (None: any name)."""
+    if index not in affected or affected[index] is not None:
+        before = affected.get(index) or set()
+        affected[index] = None if names is None else before | names
+
+
+def _passing(statements: tuple[tuple[str, frozenset[str], frozenset[str]], ...], names: set[str]) -> frozenset[str]:
+    """The words of the statements that read one of ``names``, or a name bound from one (transitively)."""
+    reached = set(names)
+    growing = True
+    while growing:
+        growing = False
+        for _, words, binds in statements:
+            if not words.isdisjoint(reached) and not binds <= reached:
+                reached |= binds
+                growing = True
+    return frozenset().union(*(words for _, words, _ in statements if not words.isdisjoint(reached)))
 
 
 def units_to_reuse(
@@ -665,7 +695,8 @@ def units_to_reuse(
     (``model``; ``.model`` for ``self.model``); without it, every unit naming one counts as asking.
     """
     kept: dict[int, int] = {}
-    affected: set[int] = set()
+    affected: dict[int, set[str] | None] = {}  # analysed again -> the names that changed for it (None: any)
+    calls: set[str] = set()  # the words of edited statements, old and new: the calls they make or made
     shadowing: dict[str, list[int]] = {}
     for index, unit in enumerate(current.units):
         if not unit.container:
@@ -689,13 +720,24 @@ def units_to_reuse(
         at = current.units[new_start].start if new_start < len(current.units) else end_of_file
         olds: list[Unit | None] = list(previous.units[old_start:old_end])
         news: list[int | None] = list(range(new_start, new_end))
-        affected.update(range(new_start, new_end))
         pairs = max(len(olds), len(news))
         olds += [None] * (pairs - len(olds))
         news += [None] * (pairs - len(news))
         for old, new in zip(olds, news, strict=True):
             if not _compare(old, new, current, at, changes, classes):
                 return None
+            # What the edit changed in it: the names its changed statements bind, and the calls in them
+            # (made or no longer made: a parameter's type is what all its calls pass).
+            before = old.info.statements if old is not None else ()
+            after = current.units[new].info.statements if new is not None else ()
+            for tag, old_from, old_to, new_from, new_to in _alignment([s[0] for s in before], [s[0] for s in after]):
+                if tag != "equal":
+                    edited = (*before[old_from:old_to], *after[new_from:new_to])
+                    calls.update(word for statement in edited for word in statement[1])
+                    if new is not None:
+                        _changed_for(affected, new, {name for statement in edited for name in statement[2]})
+            if new is not None:
+                _changed_for(affected, new, set())  # analysed again even if only its comments changed
     # What reads a changed export is analysed again; what it exports in turn may change.
     done: set[str] = set()
     growing = True
@@ -704,11 +746,9 @@ def units_to_reuse(
         for container in classes - done:
             done.add(container)
             changes.add(container.rsplit(".", 1)[-1], EVERYWHERE, None)
-            affected |= {
-                index
-                for index, unit in enumerate(current.units)
-                if unit.container == container or unit.container.startswith(f"{container}.")
-            }
+            for index, unit in enumerate(current.units):
+                if unit.container == container or unit.container.startswith(f"{container}."):
+                    _changed_for(affected, index, None)
         for header in new_headers:
             if header.container not in classes and not header.words.isdisjoint(changes.bindings):  # its bases
                 classes.add(header.container)
@@ -717,7 +757,7 @@ def units_to_reuse(
             names = reads_changed(unit, changes)
             if not names:
                 continue
-            affected.add(index)
+            _changed_for(affected, index, names)
             for name in unit.info.exports:
                 if changes.reads(unit, name).isdisjoint(names):
                     continue
@@ -729,11 +769,13 @@ def units_to_reuse(
                 growing |= changes.add(name, visible_from(unit, name, unit.start), index)
     receivers = changed_evidence(previous, current, changes.evidence)
     if consulted is None:
-        affected |= {index for index, unit in enumerate(current.units) if _names_receiver(unit, receivers)}
+        asking = {index for index, unit in enumerate(current.units) if _names_receiver(unit, receivers)}
     else:
-        affected |= {new for new, old in kept.items() if not consulted.get(old, set()).isdisjoint(receivers)}
-    affected |= called_from(current, affected)
-    return {new: old for new, old in kept.items() if new not in affected}
+        asking = {new for new, old in kept.items() if not consulted.get(old, set()).isdisjoint(receivers)}
+    for index in asking:
+        _changed_for(affected, index, {key.lstrip(".") for key in receivers})
+    again = set(affected) | called_from(current, affected, calls)
+    return {new: old for new, old in kept.items() if new not in again}
 
 
 def changed_evidence(previous: Layout, current: Layout, changed: set[tuple[str, str]]) -> set[str]:

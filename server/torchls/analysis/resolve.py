@@ -743,7 +743,10 @@ class Resolver:
             return []
         last = receiver[-1].children[-1] if receiver[-1].type == "trailer" else receiver[-1]  # type: ignore[attr-defined]
         name = getattr(last, "value", "")
-        self.consulted.add(f".{name}" if len(receiver) > 1 else name)
+        if len(receiver) > 1:
+            self.consulted.add(f".{name}")  # the class's uses
+        elif scope.type == "file_input":
+            self.consulted.add(name)  # the file's uses (a function's own are in its unit)
         uses = receiver_uses(receiver, self._names_in(scope), self._skip)
         evidence = judge(uses, self._catalog, self._member) if uses else None
         if evidence is None:
