@@ -152,6 +152,9 @@ SNIPPETS = [
     "loaded.zero_grad()",
     "loaded = 1",
     "xs = [] *",
+    "model = build() *",
+    "assert isinstance(model, Net) *",
+    "if isinstance(out, int) *:",
     "from elsewhere import build",
     "from torch import nn as wrap",
 ]
@@ -161,9 +164,11 @@ def random_edit(source: str, rng: random.Random) -> str:
     lines = source.splitlines()
     index = rng.randrange(len(lines))
     indent = lines[index][: len(lines[index]) - len(lines[index].lstrip())]
-    operation = rng.choice(["replace", "insert", "delete"])
+    operation = rng.choice(["replace", "insert", "delete", "break"])
     if operation == "delete" and len(lines) > 5:
         del lines[index]
+    elif operation == "break":
+        lines[index] += rng.choice([" *", " (", " =", ":"])  # typing, half done
     elif operation == "insert":
         lines.insert(index, indent + rng.choice(SNIPPETS))
     else:
@@ -319,9 +324,11 @@ def script_edit(source: str, rng: random.Random) -> str:
     lines = source.splitlines()
     index = rng.randrange(len(lines))
     indent = rng.choice(["", lines[index][: len(lines[index]) - len(lines[index].lstrip())]])
-    operation = rng.choice(["replace", "insert", "delete"])
+    operation = rng.choice(["replace", "insert", "delete", "break"])
     if operation == "delete" and len(lines) > 5:
         del lines[index]
+    elif operation == "break":
+        lines[index] += rng.choice([" *", " (", " =", ":"])  # typing, half done
     elif operation == "insert":
         lines.insert(index, indent + rng.choice(SCRIPT_SNIPPETS))
     else:

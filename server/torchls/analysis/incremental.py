@@ -413,7 +413,9 @@ def _statement(
         words = defines if from_package else frozenset()
     broken = any(node.type in ("error_node", "error_leaf") for node in nodes)
     if broken:
-        flow = True  # broken code: it binds what parso calls definitions (as jedi reads it), and may narrow
+        # Broken code narrows nothing (jedi narrows in `if`, `while` and `assert` nodes, which a broken
+        # line is not) and binds what parso calls definitions, and `x =` (as it may read it).
+        defines |= {leaf.value for leaf in leaves if _assigned_in_error(leaf)}  # type: ignore[attr-defined]
         attributes |= set(ASSIGNED_ATTRIBUTE.findall(code))
     exported = set(seeds)
     if not function:
@@ -446,8 +448,7 @@ def _local_names(function: BaseNode) -> frozenset[str]:
         parent = leaf.parent
         if leaf.type != "name" or parent is None or parent.type == "trailer":
             continue
-        assigned = _plain_error(parent) and leaf.get_next_sibling() == "="
-        if not (assigned or leaf.is_definition()):  # type: ignore[attr-defined]
+        if not (_assigned_in_error(leaf) or leaf.is_definition()):  # type: ignore[attr-defined]
             continue
         scope: BaseNode | None = parent
         while scope is not None and (scope.type not in _SCOPES or _plain_error(scope)):
@@ -455,6 +456,12 @@ def _local_names(function: BaseNode) -> frozenset[str]:
         if scope is function:
             local.add(leaf.value)  # type: ignore[attr-defined]
     return frozenset(local)
+
+
+def _assigned_in_error(leaf: Leaf) -> bool:
+    """``x`` in a broken ``x = y *``: parso calls it no definition, but it is one."""
+    parent = leaf.parent
+    return leaf.type == "name" and parent is not None and _plain_error(parent) and leaf.get_next_sibling() == "="
 
 
 def _plain_error(node: BaseNode) -> bool:
