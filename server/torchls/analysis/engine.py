@@ -39,7 +39,7 @@ from torchls.analysis.catalog import ROOT_TITLES, Catalog, GradModeClass, Member
 from torchls.analysis.environment import torch_location
 from torchls.analysis.fallback import stub_directory
 from torchls.analysis.findings import Finding, Position, Span
-from torchls.analysis.incremental import Layout, Unit, layout, relocation, units_to_reuse
+from torchls.analysis.incremental import Layout, Plan, Unit, layout, relocation, reuse_plan, statement_span
 from torchls.analysis.resolve import Resolver, TorchObject
 from torchls.analysis.rules import missing_call, not_callable
 from torchls.analysis.settings import Settings
@@ -187,21 +187,40 @@ class Analyzer:
         findings: list[Finding] = []
         reused: set[int] = set()
         consulted: dict[int | None, set[str]] = {}
+        kept_statements: dict[int, list[tuple[Position, Position]]] = {}  # partly analysed units: kept spans
         if previous is not None:
-            for index, old_index in self._reusable(previous, current, settings, script).items():
+            plan = self._reusable(previous, current, settings, script)
+            for index, old_index in plan.units.items():
                 old_findings = previous.findings.get(old_index, [])
-                kept = _relocated(old_findings, previous.layout.units[old_index], current.units[index])
+                old_unit, unit = previous.layout.units[old_index], current.units[index]
+                kept = _relocated(old_findings, relocation(old_unit, unit))
                 if kept is not None:  # else a finding is no longer at a token's edge: analysed again
                     findings += kept
                     reused.add(index)
                     if old_index in previous.consulted:
                         consulted[index] = previous.consulted[old_index]
+            for index, (old_index, statements) in plan.statements.items():
+                spans, moved = _statements_relocated(
+                    previous.findings.get(old_index, []),
+                    previous.layout.units[old_index],
+                    current.units[index],
+                    statements,
+                )
+                if spans:
+                    findings += moved
+                    kept_statements[index] = spans
+                    self.stats["statements reused"] += len(spans)
+                    consulted[index] = set(previous.consulted.get(old_index, ()))
         self.stats["units reused"] += len(reused)
 
         used = used_names(module, frozenset(current.units[index].start for index in reused))
 
         def analysed(candidate: MemberAccess | GradModeUse) -> bool:
-            return current.unit_at(candidate_start(candidate)) not in reused
+            start = candidate_start(candidate)
+            unit = current.unit_at(start)
+            if unit in reused:
+                return False
+            return not any(begin <= start < end for begin, end in kept_statements.get(unit, ()))  # type: ignore[arg-type]
 
         def check(method: Callable[..., Finding | None], candidate: Any) -> Finding | None:
             resolver.consulted.clear()
@@ -255,12 +274,12 @@ class Analyzer:
         return sorted(kept, key=lambda f: (f.span.start, f.code))
 
     @staticmethod
-    def _reusable(previous: _Previous, current: Layout, settings: Settings, script: jedi.Script) -> dict[int, int]:
+    def _reusable(previous: _Previous, current: Layout, settings: Settings, script: jedi.Script) -> Plan:
         """The units whose findings from the previous analysis of the file still hold: index -> previous index."""
         if previous.settings != settings:
-            return {}
+            return Plan({}, {})
         if time.monotonic() - previous.full_at > FULL_ANALYSIS_EVERY_S:
-            return {}
+            return Plan({}, {})
         module = jedi_bridge.module_node(script)
 
         def annotation_decides(unit: Unit) -> bool:
@@ -271,7 +290,7 @@ class Analyzer:
                 )
             return node is not None and jedi_bridge.return_annotation_decides(script, node)
 
-        return units_to_reuse(previous.layout, current, annotation_decides, previous.consulted) or {}
+        return reuse_plan(previous.layout, current, annotation_decides, previous.consulted) or Plan({}, {})
 
     def describe(self, source: str, path: Path | None, position: tuple[int, int]) -> MemberInfo | None:
         """The catalogued torch member at ``position`` (1-based line, code-point column), if any."""
@@ -591,9 +610,8 @@ def _collecting_rarely() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
-def _relocated(findings: list[Finding], old: Unit, new: Unit) -> list[Finding] | None:
-    """A kept unit's findings where its tokens are now (None: one cannot be placed)."""
-    where = relocation(old, new)
+def _relocated(findings: list[Finding], where: Callable[[Position, bool], Position | None]) -> list[Finding] | None:
+    """Kept findings where their tokens are now (None: one cannot be placed)."""
     moved = []
     for finding in findings:
         start, end = where(finding.span.start, False), where(finding.span.end, True)
@@ -611,6 +629,33 @@ def _relocated(findings: list[Finding], old: Unit, new: Unit) -> list[Finding] |
             fix = replace(fix, edits=tuple(edits))
         moved.append(replace(finding, span=Span(start, end), fix=fix))
     return moved
+
+
+def _statements_relocated(
+    findings: list[Finding], old: Unit, new: Unit, statements: dict[int, int]
+) -> tuple[list[tuple[Position, Position]], list[Finding]]:
+    """An edited unit's kept statements (their spans now) and their findings, moved with them.
+
+    A statement is kept only with its text as it was (same tokens, other spacing: analysed again).
+    """
+    spans: list[tuple[Position, Position]] = []
+    moved: list[Finding] = []
+    for index, old_index in statements.items():
+        old_start, old_end, old_text = statement_span(old, old.info.statements[old_index])
+        start, end, text = statement_span(new, new.info.statements[index])
+        if text != old_text or start[1] != old_start[1]:
+            continue
+        lines = start[0] - old_start[0]
+        inside = [f for f in findings if old_start <= f.span.start < old_end]
+
+        def shifted(position: Position, end: bool, shift: int = lines) -> Position | None:
+            return position[0] + shift, position[1]
+
+        kept = _relocated(inside, shifted)
+        if kept is not None:
+            spans.append((start, end))
+            moved += kept
+    return spans, moved
 
 
 def _keep_parse_trees_alive() -> None:

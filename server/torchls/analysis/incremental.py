@@ -45,6 +45,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import cached_property
+from typing import NamedTuple
 
 from parso.python.tree import Module
 from parso.tree import BaseNode, Leaf, NodeOrLeaf
@@ -83,6 +84,18 @@ class Export:
     reads: frozenset[str]  # the words the slice reads (outer names among them)
 
 
+class StatementInfo(NamedTuple):
+    """One statement of a unit (a compound statement's header is one), as the dependency rule sees it."""
+
+    tokens: str
+    words: frozenset[str]
+    binds: frozenset[str]  # what it defines, and all it reads when it narrows
+    ancestors: tuple[int, ...]  # the enclosing compound statements' headers (indices in the unit)
+    start: Position  # relative to the unit's start, as `UnitInfo.boundaries`
+    end: Position
+    scope: bool  # a nested function or class: its parameters are typed where it is called
+
+
 @dataclass(frozen=True)
 class UnitInfo:
     """Everything about a unit that depends only on its text (shared by units of equal text)."""
@@ -93,7 +106,7 @@ class UnitInfo:
     defines: frozenset[str]  # every name it binds
     shadows: frozenset[str]  # module-level names it binds for sure (a function: its name)
     exports: dict[str, Export]
-    statements: tuple[tuple[str, frozenset[str], frozenset[str]], ...]  # each statement's tokens, words, binds
+    statements: tuple[StatementInfo, ...]
     scoped: bool  # `global`, `nonlocal` or `import *`: it changes names other code reads unseen
     typed_by_callers: bool  # a function with a parameter nothing annotates: its calls say its type
     annotated: bool  # a function with a return annotation and no `yield`: jedi may read only its header
@@ -259,15 +272,23 @@ class _Statement:
     seeds: frozenset[str]  # the exports it is a seed of
     shadows: frozenset[str]  # module-level names it binds for sure (jedi looks no further back)
     mutated: frozenset[str]  # the names whose list or set it adds to (`xs.append(v)`)
+    start: Position
+    end: Position
+    scope: bool  # a nested function or class definition
 
 
 def _info(node: NodeOrLeaf, name: str) -> UnitInfo:
     leaves = list(_leaves(node))
     first_line, first_column = node.start_pos
+
+    def relative(position: Position) -> Position:
+        line, column = position
+        return line - first_line, column - first_column if line == first_line else column
+
     boundaries: list[int] = []
     for leaf in leaves:
-        for line, column in (leaf.start_pos, leaf.end_pos):
-            boundaries += (line - first_line, column - first_column if line == first_line else column)
+        for position in (leaf.start_pos, leaf.end_pos):
+            boundaries += relative(position)
     statements: list[_Statement] = []
     local: frozenset[str] = frozenset()
     typed_by_callers = annotated = False
@@ -306,7 +327,10 @@ def _info(node: NodeOrLeaf, name: str) -> UnitInfo:
         defines=frozenset().union(*(s.defines for s in statements)),
         shadows=frozenset({name}) if name else frozenset().union(*(s.shadows for s in statements)),
         exports=exports,
-        statements=tuple((s.tokens, s.words, s.binds) for s in statements),
+        statements=tuple(
+            StatementInfo(s.tokens, s.words, s.binds, s.ancestors, relative(s.start), relative(s.end), s.scope)
+            for s in statements
+        ),
         scoped=SCOPE_STATEMENT.search(tokens) is not None,
         typed_by_callers=typed_by_callers,
         annotated=annotated,
@@ -435,6 +459,11 @@ def _statement(
         ancestors=ancestors,
         seeds=frozenset(exported),
         mutated=mutated,
+        start=nodes[0].start_pos,
+        end=nodes[-1].end_pos,
+        scope=any(
+            _first_type(node) in ("funcdef", "classdef", "decorated", "async_stmt", "async_funcdef") for node in nodes
+        ),
     )
 
 
@@ -579,7 +608,7 @@ class _Changes:
             return unit.info.exports[export].reads  # nothing else reads it: no need to ask jedi (costly)
         if id(unit) not in self._holds:
             self._holds[id(unit)] = self.annotation_holds(unit)
-        return unit.info.statements[0][1] if self._holds[id(unit)] else unit.info.exports[export].reads
+        return unit.info.statements[0].words if self._holds[id(unit)] else unit.info.exports[export].reads
 
     def add(self, name: str, at: Position, index: int | None) -> bool:
         """Record a changed binding of ``name`` at ``at``; False if it was known."""
@@ -630,7 +659,7 @@ def visible_from(unit: Unit, export: str, at: Position) -> Position:
     return at if not unit.container and module_name else EVERYWHERE
 
 
-def called_from(current: Layout, affected: dict[int, set[str] | None], calls: set[str]) -> set[int]:
+def called_from(current: Layout, affected: dict[int, set[str] | None], calls: set[str]) -> dict[int, set[str] | None]:
     """Reverse dependencies: the functions analysed-again code may pass something changed, transitively.
 
     A parameter nothing annotates takes its type from the arguments at the calls of its function
@@ -639,7 +668,7 @@ def called_from(current: Layout, affected: dict[int, set[str] | None], calls: se
     before and after. A function is analysed again when it is named there, or in a statement that
     reads a changed name or a name bound from one; its own parameters are then what changed for it.
     Functions whose parameters are all annotated are not affected. Only these units are added; what
-    they export is not taken as changed.
+    they export is not taken as changed. Returns ``affected`` with them: per unit, what changed for it.
     """
     named: dict[str, list[int]] = {}  # a function's name (a class's, for its `__init__`) -> its units
     class_names: dict[str, list[str]] = {}
@@ -660,12 +689,12 @@ def called_from(current: Layout, affected: dict[int, set[str] | None], calls: se
             info = current.units[caller].info
             words = info.words if names is None else _passing(info.statements, names)
         for callee in (i for word in words for i in named.get(word, ())):
-            parameters = current.units[callee].info.statements[0][2] - {"self", "cls"}
+            parameters = current.units[callee].info.statements[0].binds - {"self", "cls"}
             before = changed.get(callee, set())
             if callee not in changed or (before is not None and not parameters <= before):
                 _changed_for(changed, callee, parameters)
                 pending.append(callee)
-    return set(changed) - set(affected)
+    return changed
 
 
 def _changed_for(affected: dict[int, set[str] | None], index: int, names: AbstractSet[str] | None) -> None:
@@ -675,17 +704,27 @@ def _changed_for(affected: dict[int, set[str] | None], index: int, names: Abstra
         affected[index] = None if names is None else before | names
 
 
-def _passing(statements: tuple[tuple[str, frozenset[str], frozenset[str]], ...], names: set[str]) -> frozenset[str]:
+def _passing(statements: tuple[StatementInfo, ...], names: set[str]) -> frozenset[str]:
     """The words of the statements that read one of ``names``, or a name bound from one (transitively)."""
     reached = set(names)
     growing = True
     while growing:
         growing = False
-        for _, words, binds in statements:
-            if not words.isdisjoint(reached) and not binds <= reached:
-                reached |= binds
+        for statement in statements:
+            if not statement.words.isdisjoint(reached) and not statement.binds <= reached:
+                reached |= statement.binds
                 growing = True
-    return frozenset().union(*(words for _, words, _ in statements if not words.isdisjoint(reached)))
+    return frozenset().union(*(s.words for s in statements if not s.words.isdisjoint(reached)))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What of the previous analysis still holds after an edit."""
+
+    units: dict[int, int]  # current unit -> previous unit: all its findings hold
+    # current unit -> (previous unit, {current statement -> previous statement}): an edited unit whose
+    # other statements keep their findings (those an edit cannot reach, ``_statements_kept``)
+    statements: dict[int, tuple[int, dict[int, int]]]
 
 
 def units_to_reuse(
@@ -694,6 +733,17 @@ def units_to_reuse(
     annotation_holds: Callable[[Unit], bool] = lambda unit: False,
     consulted: Mapping[int | None, set[str]] | None = None,
 ) -> dict[int, int] | None:
+    """The current units whose previous findings still hold: current index -> previous index (``reuse_plan``)."""
+    plan = reuse_plan(previous, current, annotation_holds, consulted)
+    return plan.units if plan is not None else None
+
+
+def reuse_plan(
+    previous: Layout,
+    current: Layout,
+    annotation_holds: Callable[[Unit], bool] = lambda unit: False,
+    consulted: Mapping[int | None, set[str]] | None = None,
+) -> Plan | None:
     """The current units whose previous findings still hold: current index -> previous index.
 
     None when the whole file must be analysed again. ``annotation_holds`` says whether jedi infers a
@@ -704,6 +754,7 @@ def units_to_reuse(
     kept: dict[int, int] = {}
     affected: dict[int, set[str] | None] = {}  # analysed again -> the names that changed for it (None: any)
     calls: set[str] = set()  # the words of edited statements, old and new: the calls they make or made
+    edits: dict[int, int] = {}  # a current unit -> the previous one it is an edit of
     shadowing: dict[str, list[int]] = {}
     for index, unit in enumerate(current.units):
         if not unit.container:
@@ -725,24 +776,33 @@ def units_to_reuse(
             kept.update(zip(range(new_start, new_end), range(old_start, old_end), strict=True))
             continue
         at = current.units[new_start].start if new_start < len(current.units) else end_of_file
-        olds: list[Unit | None] = list(previous.units[old_start:old_end])
+        olds: list[int | None] = list(range(old_start, old_end))
         news: list[int | None] = list(range(new_start, new_end))
         pairs = max(len(olds), len(news))
         olds += [None] * (pairs - len(olds))
         news += [None] * (pairs - len(news))
-        for old, new in zip(olds, news, strict=True):
+        for old_index, new in zip(olds, news, strict=True):
+            old = previous.units[old_index] if old_index is not None else None
             if not _compare(old, new, current, at, changes, classes):
                 return None
+            if (
+                old_index is not None
+                and new is not None
+                and _place(previous.units[old_index]) == _place(current.units[new])
+            ):
+                edits[new] = old_index
             # What the edit changed in it: the names its changed statements bind, and the calls in them
             # (made or no longer made: a parameter's type is what all its calls pass).
             before = old.info.statements if old is not None else ()
             after = current.units[new].info.statements if new is not None else ()
-            for tag, old_from, old_to, new_from, new_to in _alignment([s[0] for s in before], [s[0] for s in after]):
+            for tag, old_from, old_to, new_from, new_to in _alignment(
+                [s.tokens for s in before], [s.tokens for s in after]
+            ):
                 if tag != "equal":
                     edited = (*before[old_from:old_to], *after[new_from:new_to])
-                    calls.update(word for statement in edited for word in statement[1])
+                    calls.update(word for statement in edited for word in statement.words)
                     if new is not None:
-                        _changed_for(affected, new, {name for statement in edited for name in statement[2]})
+                        _changed_for(affected, new, {name for statement in edited for name in statement.binds})
             if new is not None:
                 _changed_for(affected, new, set())  # analysed again even if only its comments changed
     # What reads a changed export is analysed again; what it exports in turn may change.
@@ -781,8 +841,67 @@ def units_to_reuse(
         asking = {new for new, old in kept.items() if not consulted.get(old, set()).isdisjoint(receivers)}
     for index in asking:
         _changed_for(affected, index, {key.lstrip(".") for key in receivers})
-    again = set(affected) | called_from(current, affected, calls)
-    return {new: old for new, old in kept.items() if new not in again}
+    again = called_from(current, affected, calls)
+    statements: dict[int, tuple[int, dict[int, int]]] = {}
+    for new, old_index in edits.items():
+        changed = again[new]
+        if changed is not None:
+            kept_statements = _statements_kept(previous.units[old_index].info, current.units[new].info, changed)
+            if kept_statements:
+                statements[new] = (old_index, kept_statements)
+    return Plan({new: old for new, old in kept.items() if new not in again}, statements)
+
+
+def _place(unit: Unit) -> tuple[str, str]:
+    return unit.container, unit.name
+
+
+def _statements_kept(old: UnitInfo, new: UnitInfo, changed: set[str]) -> dict[int, int]:
+    """In an edited unit, the statements whose findings still hold: current index -> previous index.
+
+    The slice rule, inside one unit: a statement keeps its findings when no statement it rests on
+    (itself, the statements binding what it reads, transitively, and their enclosing headers) was
+    edited or reads a name that changed for the unit (``changed``: what its edited statements bind,
+    what other units changed, its parameters when its callers changed, the receivers whose uses
+    changed). A nested function or class is analysed again when the code calling it is (call sites
+    type its parameters). None is kept when the header or the first statement (a docstring types
+    parameters) changed.
+    """
+    same: dict[int, int] = {}
+    edited: set[int] = set()
+    edited_words: set[str] = set()
+    for tag, old_from, old_to, new_from, new_to in _alignment(
+        [s.tokens for s in old.statements], [s.tokens for s in new.statements]
+    ):
+        if tag == "equal":
+            same.update(zip(range(new_from, new_to), range(old_from, old_to), strict=True))
+        else:
+            edited.update(range(new_from, new_to))
+            for statement in (*old.statements[old_from:old_to], *new.statements[new_from:new_to]):
+                edited_words |= statement.words
+    if not {0, 1}.isdisjoint(set(range(len(new.statements))) - set(same)):
+        return {}
+    names = changed | {key.lstrip(".") for key, _, _ in old.evidence ^ new.evidence}
+    binders: dict[str, list[int]] = {}
+    for index, statement in enumerate(new.statements):
+        for bound in statement.binds:
+            binders.setdefault(bound, []).append(index)
+    dirty = edited | {index for index, statement in enumerate(new.statements) if not statement.words.isdisjoint(names)}
+    growing = True
+    while growing:
+        growing = False
+        reached = edited_words.union(*(new.statements[index].words for index in dirty))
+        for index, statement in enumerate(new.statements):
+            if index in dirty:
+                continue
+            if (
+                not dirty.isdisjoint(statement.ancestors)
+                or any(binder in dirty for word in statement.words for binder in binders.get(word, ()))
+                or (statement.scope and not statement.binds.isdisjoint(reached))
+            ):
+                dirty.add(index)
+                growing = True
+    return {index: old_index for index, old_index in same.items() if index not in dirty}
 
 
 def changed_evidence(previous: Layout, current: Layout, changed: set[tuple[str, str]]) -> set[str]:
@@ -857,8 +976,8 @@ def _compare(
         if old_exports.get(name) == new_exports.get(name):
             continue
         if old is not None and new is not None and name == old.name == new.name and old.info.annotated:
-            header_kept = old.info.statements[0][0] == new.info.statements[0][0]
-            if header_kept and changes.reads(new, name) is new.info.statements[0][1]:
+            header_kept = old.info.statements[0].tokens == new.info.statements[0].tokens
+            if header_kept and changes.reads(new, name) is new.info.statements[0].words:
                 continue  # its return type is its annotation's, as before (a change above it: `reads`)
         for unit in (old, new):
             if unit is not None and unit.implicit and unit.name == name:
@@ -870,6 +989,24 @@ def _compare(
         if old is not None and name in old_exports:
             changes.add(name, visible_from(old, name, at), None)
     return True
+
+
+def statement_span(unit: Unit, statement: StatementInfo) -> tuple[Position, Position, str]:
+    """A statement of ``unit``: where it starts and ends in the file, and its text."""
+    lines = split_lines(unit.text, keepends=True)
+
+    def absolute(position: Position) -> Position:
+        line, column = position
+        return unit.start[0] + line, column + (unit.start[1] if line == 0 else 0)
+
+    def offset(position: Position) -> int:
+        return sum(len(line) for line in lines[: position[0]]) + position[1]
+
+    return (
+        absolute(statement.start),
+        absolute(statement.end),
+        unit.text[offset(statement.start) : offset(statement.end)],
+    )
 
 
 def relocation(old: Unit, new: Unit) -> Callable[[Position, bool], Position | None]:
