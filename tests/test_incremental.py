@@ -45,6 +45,16 @@ class Net(nn.Module):
         return self.fc(x)
 
 
+class Base:
+    def __init__(self):
+        self.layer = nn.Linear(2, 2)
+
+
+class Child(Base):
+    def use(self):
+        print(self.layer.weight())
+
+
 def build():
     return Net()
 
@@ -246,6 +256,7 @@ def test_an_edit_in_one_function_reanalyses_only_what_depends_on_it(
         ("    check(made)\n", "    made.eval()\n"),  # the one call of `check` gone: `net` is unknown
         ("    out = model(torch.randn(2, 4))", "    out = 3"),  # a statement of the edited function reads it
         ("    model.eval\n    out =", "    model = 'text'\n    out ="),  # ... or reads what one bound from it
+        ("        self.layer = nn.Linear(2, 2)", "        self.layer = None"),  # a subclass's `self.layer`
     ],
 )
 def test_edits_reaching_other_code_without_its_name(

@@ -20,8 +20,10 @@ outside strings do not count). The units to analyse again are the changed ones a
 those that read (as a word) a name whose export changed (``reads_changed``), and the functions that
 any of those calls with a parameter nothing annotates (``called_from``: call sites type it), and
 those that name a receiver whose uses changed where evidence from use reads them (``self.model``
-in a class, a module-level name in the file). Every other unit keeps its findings, moved with its
-tokens.
+in a class, a module-level name in the file). A method that reads a name only as ``self.name`` does
+not depend on changes made by methods of classes unrelated to its own (no base or subclass of it
+among the file's classes). Every other unit keeps its findings, moved with its tokens; inside an
+edited unit, so do the statements whose slice the edit did not reach (``_statements_kept``).
 
 A class changes as a whole when its header (bases, decorators) changed, was added or removed, or
 reads a changed name, or when a method other code reaches without naming it changed (``forward``:
@@ -110,6 +112,7 @@ class UnitInfo:
     scoped: bool  # `global`, `nonlocal` or `import *`: it changes names other code reads unseen
     typed_by_callers: bool  # a function with a parameter nothing annotates: its calls say its type
     annotated: bool  # a function with a return annotation and no `yield`: jedi may read only its header
+    own_attributes: frozenset[str]  # words a method reads only as `self.word`: its own class's attributes
     evidence: frozenset[tuple[str, str, int]]  # what evidence from use reads here: see `_evidence`
 
 
@@ -334,8 +337,28 @@ def _info(node: NodeOrLeaf, name: str) -> UnitInfo:
         scoped=SCOPE_STATEMENT.search(tokens) is not None,
         typed_by_callers=typed_by_callers,
         annotated=annotated,
+        own_attributes=_own_attributes(leaves, first_parameter) if name else frozenset(),
         evidence=_evidence(leaves, first_parameter),
     )
+
+
+def _own_attributes(leaves: list[Leaf], first_parameter: str) -> frozenset[str]:
+    """The words a method reads only as ``self.word`` (``self``: its first parameter), nowhere else."""
+    through_self: set[str] = set()
+    elsewhere: set[str] = set()
+    for leaf in leaves:
+        if leaf.type in _TEXT:
+            elsewhere.update(WORD.findall(leaf.value))  # type: ignore[attr-defined]
+        if leaf.type != "name":
+            continue
+        trailer = leaf.parent
+        if trailer is not None and trailer.type == "trailer" and trailer.children[0] == ".":
+            before = trailer.get_previous_sibling()
+            if before is not None and before.type == "name" and before.value == first_parameter:  # type: ignore[union-attr]
+                through_self.add(leaf.value)  # type: ignore[attr-defined]
+                continue
+        elsewhere.add(leaf.value)  # type: ignore[attr-defined]
+    return frozenset(through_self - elsewhere)
 
 
 def _evidence_scope(unit: Unit, key: str) -> str:
@@ -595,7 +618,9 @@ class _Changes:
     exports: set[tuple[int, str]]  # (current unit, name) whose export changed
     shadowing: dict[str, list[int]]  # the current units binding a module-level name for sure
     annotation_holds: Callable[[Unit], bool]
+    related: dict[str, set[str]]  # a class's container -> the classes it may share attributes with
     evidence: set[tuple[str, str]] = field(default_factory=set)  # (scope, key) of evidence that may have changed
+    sources: dict[str, set[str]] = field(default_factory=dict)  # name -> containers of the units changing it
     _holds: dict[int, bool] = field(default_factory=dict)
 
     def reads(self, unit: Unit, export: str) -> frozenset[str]:
@@ -610,8 +635,9 @@ class _Changes:
             self._holds[id(unit)] = self.annotation_holds(unit)
         return unit.info.statements[0].words if self._holds[id(unit)] else unit.info.exports[export].reads
 
-    def add(self, name: str, at: Position, index: int | None) -> bool:
-        """Record a changed binding of ``name`` at ``at``; False if it was known."""
+    def add(self, name: str, at: Position, index: int | None, source: str = "") -> bool:
+        """Record a changed binding of ``name`` at ``at`` by a unit in ``source``; False if it was known."""
+        self.sources.setdefault(name, set()).add(source)
         if index is not None:
             if (index, name) in self.exports:
                 return False
@@ -645,11 +671,56 @@ def reads_changed(unit: Unit, changes: _Changes) -> set[str]:
     """
     words = unit.info.words
     if unit.container or unit.name:
-        return {name for name in changes.bindings if name in words}
+        return {name for name in changes.bindings if name in words and not _elsewhere(name, unit, changes)}
     return {
         name
         for name, bindings in changes.bindings.items()
         if name in words and any(at < unit.end and not changes.shadowed(name, at, unit) for at, _ in bindings)
+    }
+
+
+def _elsewhere(name: str, unit: Unit, changes: _Changes) -> bool:
+    """A method reads ``name`` only as ``self.name`` and only methods of unrelated classes changed it."""
+    if name not in unit.info.own_attributes:
+        return False
+    related = changes.related.get(unit.container, {unit.container})
+    return all(source and source not in related for source in changes.sources.get(name, {""}))
+
+
+def _related_classes(layouts: tuple[Layout, ...]) -> dict[str, set[str]]:
+    """Per class (its container): itself, its bases and subclasses among the file's classes (by the
+    names in its header, transitively), and the classes nested in it or around it.
+    """
+    containers = {header.container for layout in layouts for header in layout.skeleton}
+    by_name: dict[str, set[str]] = {}
+    for container in containers:
+        by_name.setdefault(container.rsplit(".", 1)[-1], set()).add(container)
+    bases: dict[str, set[str]] = {container: set() for container in containers}
+    for layout in layouts:
+        for header in layout.skeleton:
+            for word in header.words:
+                bases[header.container] |= by_name.get(word, set()) - {header.container}
+    ancestors: dict[str, set[str]] = {}
+    for container in containers:
+        found: set[str] = set()
+        pending = list(bases[container])
+        while pending:
+            base = pending.pop()
+            if base not in found:
+                found.add(base)
+                pending.extend(bases.get(base, ()))
+        ancestors[container] = found
+    return {
+        container: {
+            other
+            for other in containers
+            if other == container
+            or other in ancestors[container]
+            or container in ancestors[other]
+            or other.startswith(f"{container}.")
+            or container.startswith(f"{other}.")
+        }
+        for container in containers
     }
 
 
@@ -760,7 +831,7 @@ def reuse_plan(
         if not unit.container:
             for name in unit.info.shadows:
                 shadowing.setdefault(name, []).append(index)
-    changes = _Changes(current.units, {}, set(), shadowing, annotation_holds)
+    changes = _Changes(current.units, {}, set(), shadowing, annotation_holds, _related_classes((previous, current)))
     # Classes changed as a whole: their header (bases, decorators), or a method other code reaches
     # without its name (``forward``: calling an instance). What reads the class's name is analysed again.
     classes: set[str] = set()
@@ -833,7 +904,7 @@ def reuse_plan(
                         return None
                     growing |= unit.container not in classes
                     classes.add(unit.container)
-                growing |= changes.add(name, visible_from(unit, name, unit.start), index)
+                growing |= changes.add(name, visible_from(unit, name, unit.start), index, unit.container)
     receivers = changed_evidence(previous, current, changes.evidence)
     if consulted is None:
         asking = {index for index, unit in enumerate(current.units) if _names_receiver(unit, receivers)}
@@ -985,9 +1056,9 @@ def _compare(
                     return False  # a module-level `forward` or dunder: rare, kept simple
                 classes.add(unit.container)
         if new is not None and name in new_exports:
-            changes.add(name, visible_from(new, name, at), new_index)
+            changes.add(name, visible_from(new, name, at), new_index, new.container)
         if old is not None and name in old_exports:
-            changes.add(name, visible_from(old, name, at), None)
+            changes.add(name, visible_from(old, name, at), None, old.container)
     return True
 
 
