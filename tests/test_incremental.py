@@ -547,3 +547,19 @@ def test_a_use_seen_twice_is_evidence_for_the_other_one(analyzers: tuple[Analyze
     findings = incremental.analyze(SOURCE, path)
     assert render(findings) == render(whole.analyze(SOURCE, _apart(path)))
     assert any("training" in f.message for f in findings)
+
+
+def test_a_first_screenful_is_the_whole_analysis_cut_at_its_last_line_and_not_kept(
+    analyzers: tuple[Analyzer, Analyzer], tmp_path: Path
+) -> None:
+    incremental, whole = analyzers
+    path = tmp_path / "script.py"
+    source = training_script(200, bug_every=1)
+    complete = whole.analyze(source, _apart(path))
+    assert {f.span.start[0] <= 60 for f in complete} == {True, False}  # findings on both sides of the cut
+    first_screen = incremental.analyze(source, path, last_line=60)
+    assert render(first_screen) == render([f for f in complete if f.span.start[0] <= 60])
+    reused = incremental.stats["units reused"]
+    assert render(incremental.analyze(source, path)) == render(complete)
+    assert incremental.stats["units reused"] == reused  # the cut analysis was not kept for reuse
+    assert render(incremental.analyze(source, path, last_line=60)) == render(complete)  # reused: all of it

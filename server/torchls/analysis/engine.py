@@ -156,23 +156,32 @@ class Analyzer:
             return None
         return f"torch not found in {self.environment.executable}: types inferred from imports"
 
-    def analyze(self, source: str, path: Path | None = None, settings: Settings | None = None) -> list[Finding]:
+    def analyze(
+        self, source: str, path: Path | None = None, settings: Settings | None = None, last_line: int | None = None
+    ) -> list[Finding]:
         """Every finding in ``source`` that ``settings`` enable and no comment suppresses.
 
+        With ``last_line`` (1-based), a first screenful, shown before the rest of a long file is analysed:
+        only the lines up to it, not kept for reuse; but all of them when the file has a kept analysis to
+        reuse (then the whole file is as quick).
         If jedi's environment process crashes (or hangs and is killed) meanwhile, the analysis runs
         once more with a new one, so results stay complete (supervision.py).
         """
-        return self.supervisor.run(lambda: self._analyze(source, path, settings or Settings()), self._scripts.clear)
+        return self.supervisor.run(
+            lambda: self._analyze(source, path, settings or Settings(), last_line), self._scripts.clear
+        )
 
-    def _analyze(self, source: str, path: Path | None, settings: Settings) -> list[Finding]:
+    def _analyze(self, source: str, path: Path | None, settings: Settings, last_line: int | None) -> list[Finding]:
         global _LIBRARIES_FROZEN
         if not _LIBRARIES_FROZEN:
             _LIBRARIES_FROZEN = True
             with _collecting_rarely():
-                return self._analyze_once(source, path, settings)
-        return self._analyze_once(source, path, settings)
+                return self._analyze_once(source, path, settings, last_line)
+        return self._analyze_once(source, path, settings, last_line)
 
-    def _analyze_once(self, source: str, path: Path | None, settings: Settings) -> list[Finding]:
+    def _analyze_once(self, source: str, path: Path | None, settings: Settings, last_line: int | None) -> list[Finding]:
+        if last_line is not None and path in self._previous:
+            last_line = None  # the kept analysis makes the whole file cheap
         previous = self._previous.pop(path, None)
         if previous is None or previous.source != source:
             self._previous.clear()  # an edit here can change what other files' units infer
@@ -217,6 +226,8 @@ class Analyzer:
 
         def analysed(candidate: MemberAccess | GradModeUse) -> bool:
             start = candidate_start(candidate)
+            if last_line is not None and start[0] > last_line:
+                return False
             unit = current.unit_at(start)
             if unit in reused:
                 return False
@@ -230,7 +241,7 @@ class Analyzer:
             return finding
 
         deadline = time.monotonic() + self.time_budget_s
-        complete = True
+        complete = last_line is None
         if settings.enabled(missing_call.CODE) or settings.enabled(not_callable.CODE):
             for access in filter(analysed, member_accesses(used, self.catalog.member_names)):
                 if time.monotonic() > deadline:

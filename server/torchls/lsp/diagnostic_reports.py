@@ -32,6 +32,14 @@ async def pull_diagnostics(ls: TorchlsServer, params: types.DocumentDiagnosticPa
     uri = params.text_document.uri
     if not ls.is_open(uri):  # never opened: nothing to say
         return types.RelatedFullDocumentDiagnosticReport(items=[])
+    first_screen = await ls.first_screen(uri) if ls.refresh_supported() else None
+    if first_screen is not None:  # the client is asked to pull again once the rest is analysed
+        ls.refresh_when_complete(uri)
+        items = [
+            PositionConverter(ls.workspace.get_text_document(uri)).to_diagnostic(f, first_screen.version)
+            for f in first_screen.findings
+        ]
+        return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=FIRST_SCREEN_RESULT_ID)
     result = await ls.current_result(uri)
     if result is None:  # the document changed while it was analysed: analyse the new version
         result = await ls.current_result(uri)
@@ -66,6 +74,9 @@ async def workspace_diagnostics(
             return types.WorkspaceDiagnosticReport(items=reports)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(ls.edited.wait(), WORKSPACE_DIAGNOSTIC_WAIT_S)
+
+
+FIRST_SCREEN_RESULT_ID = "first screen"  # never a full report's id: the next pull gets one
 
 
 def report_id(generation: int, text: str) -> str:

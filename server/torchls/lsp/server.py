@@ -42,6 +42,9 @@ from torchls.memory import FreedMemory
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# A document's first analysis publishes the findings of its first lines first, then all: on a cold server,
+# inferring everything in a long script takes seconds, the lines the editor shows first a fraction of it.
+FIRST_SCREEN_LINES = 60
 
 #: Server → client notification of the server's state, for a status display (the VS Code extension's):
 #: ``{"state": "indexing" | "ready", "python": str | None, "torch": str | None, "problem": str | None}``.
@@ -150,8 +153,11 @@ class TorchlsServer(LanguageServer):
             return settings.for_file(path)
         return settings.for_folder(folder or Path.cwd())
 
-    async def analyze(self, uri: str) -> DocumentResult | None:
-        """Analyse the document's current version (None if it closed or changed meanwhile)."""
+    async def analyze(self, uri: str, last_line: int | None = None) -> DocumentResult | None:
+        """Analyse the document's current version (None if it closed or changed meanwhile).
+
+        With ``last_line``, the findings up to that line only: a first screenful, not kept as the result.
+        """
         notebook = self.workspace.get_notebook_document(cell_uri=uri)
         if notebook is not None:
             results = await self.analyze_notebook(notebook.uri)
@@ -159,14 +165,17 @@ class TorchlsServer(LanguageServer):
         document = self.workspace.get_text_document(uri)
         version, source, generation = document.version, document.source, self.generation
         path = _path_of(uri)
-        findings = await self.run_analysis(source, path, self.settings_for(path))
+        findings = await self.run_analysis(source, path, self.settings_for(path), last_line)
         if not self.is_open(uri) or self.workspace.get_text_document(uri).version != version:
             return None
         result = DocumentResult(version, generation, findings)
-        self.results[uri] = result
+        if last_line is None:
+            self.results[uri] = result
         return result
 
-    async def run_analysis(self, source: str, path: Path | None, settings: Settings) -> list[Finding]:
+    async def run_analysis(
+        self, source: str, path: Path | None, settings: Settings, last_line: int | None = None
+    ) -> list[Finding]:
         """Analyse ``source`` on the jedi thread; report an environment problem or restart."""
         documents = self.open_texts()
 
@@ -175,7 +184,7 @@ class TorchlsServer(LanguageServer):
             analyzer.workspace.documents = documents  # callers' unsaved text wins over the disk
             # The environment may have been loaded during initialize: its problem is shown before the first results.
             problem, self.preload_problem = problem or self.preload_problem, None
-            findings = analyzer.analyze(source, path, settings)
+            findings = analyzer.analyze(source, path, settings, last_line)
             self.freed_memory.release()  # a long session's RSS stays flat (memory.py)
             return findings, problem
 
@@ -238,6 +247,26 @@ class TorchlsServer(LanguageServer):
         except asyncio.TimeoutError:
             return None
 
+    async def first_screen(self, uri: str) -> DocumentResult | None:
+        """On a long document's first analysis, the findings of its first screenful; else None."""
+        if uri in self.results or self.workspace.get_text_document(uri).source.count("\n") <= FIRST_SCREEN_LINES:
+            return None
+        return await self.analyze(uri, FIRST_SCREEN_LINES)
+
+    def refresh_when_complete(self, uri: str) -> None:
+        """Pulled diagnostics after a first screenful: analyse all of the document, then have the client pull."""
+
+        async def complete() -> None:
+            try:
+                if await self.current_result(uri) is not None:
+                    self.workspace_diagnostic_refresh(None)
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                log.exception("torchls: diagnosing %s failed", uri)
+
+        self.pending[uri] = asyncio.ensure_future(complete())  # an edit or close cancels it: the client pulls again
+
     def schedule(self, uri: str, delay_s: float) -> None:
         """(Re)start the debounced diagnosis of a document or notebook.
 
@@ -257,6 +286,9 @@ class TorchlsServer(LanguageServer):
                 for cell_uri, cell_result in (await self.analyze_notebook(uri) or {}).items():
                     self.publish(cell_uri, cell_result)
                 return
+            first_screen = await self.first_screen(uri)
+            if first_screen is not None:
+                self.publish(uri, first_screen)
             result = await self.analyze(uri)
             if result is not None:
                 self.publish(uri, result)
@@ -282,7 +314,7 @@ class TorchlsServer(LanguageServer):
         for notebook in list(self.workspace.notebook_documents.values()):
             self.schedule(notebook.uri, 0)  # pushed even in pull mode
         if self.pull_diagnostics:
-            if _refresh_supported(self.client_capabilities):
+            if self.refresh_supported():
                 self.workspace_diagnostic_refresh(None)
             return
         for document in list(self.workspace.text_documents.values()):
@@ -316,7 +348,7 @@ class TorchlsServer(LanguageServer):
             self.jedi_thread.submit(analyzer.forget_findings)
         self.generation += 1
         if self.pull_diagnostics:
-            if _refresh_supported(self.client_capabilities):
+            if self.refresh_supported():
                 self.workspace_diagnostic_refresh(None)
             return
         for uri in dependents:
@@ -331,6 +363,11 @@ class TorchlsServer(LanguageServer):
         self.results.pop(uri, None)
         if clear:
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    def refresh_supported(self) -> bool:
+        """Whether the client pulls diagnostics again when asked (``workspace/diagnostic/refresh``)."""
+        workspace = self.client_capabilities.workspace
+        return bool(workspace and workspace.diagnostics and workspace.diagnostics.refresh_support)
 
     def report_once(self, message: str) -> None:
         """Show a problem to the user once (and log it every time)."""
@@ -373,11 +410,6 @@ def _imports(source: str, path: Path) -> bool:
     """Whether ``source`` has an import statement that names ``path``'s module (a package: its folder)."""
     module = path.parent.name if path.stem == "__init__" else path.stem
     return re.search(rf"^[ \t]*(?:from|import)[ \t][^\n]*\b{re.escape(module)}\b", source, re.MULTILINE) is not None
-
-
-def _refresh_supported(capabilities: types.ClientCapabilities) -> bool:
-    workspace = capabilities.workspace
-    return bool(workspace and workspace.diagnostics and workspace.diagnostics.refresh_support)
 
 
 #: Every feature: (LSP method, its options, its handler).
