@@ -305,9 +305,12 @@ def edit_kinds(source: str, script: bool, count: int = 20) -> dict[str, list[Cha
         end += 1
     first, last = _first_line(body[start]), body[end].end_lineno or 0
     block = "".join(line + "\n" for line in lines[first:last])
-    paste = Change(first, 0, first, 0, block)
-    undo = Change(first, 0, last, 0, "")
-    kinds["pasting a 20-line block"] = [paste, undo] * (count // 2)  # timed apart: paste, then undo
+    # Each paste is of another text (a comment names it), never a redo of the last one, which torchls
+    # would answer from its kept analyses of earlier texts; an undo gives the text before the paste back.
+    undo = Change(first, 0, last + 1, 0, "")
+    kinds["pasting a 20-line block"] = [  # timed apart: paste, then undo
+        change for k in range(count // 2) for change in (Change(first, 0, first, 0, f"# paste {k}\n{block}"), undo)
+    ]
     return kinds
 
 

@@ -563,3 +563,23 @@ def test_a_first_screenful_is_the_whole_analysis_cut_at_its_last_line_and_not_ke
     assert render(incremental.analyze(source, path)) == render(complete)
     assert incremental.stats["units reused"] == reused  # the cut analysis was not kept for reuse
     assert render(incremental.analyze(source, path, last_line=60)) == render(complete)  # reused: all of it
+
+
+def test_an_undo_or_redo_gives_an_earlier_texts_findings_back_without_inference(
+    analyzers: tuple[Analyzer, Analyzer], tmp_path: Path
+) -> None:
+    incremental, whole = analyzers
+    path = tmp_path / "script.py"
+    source = training_script(200, bug_every=1)
+    edited = source + "\nimport torch\ntorch.nn.Linear(1, 1).eval\n"
+    before, after = incremental.analyze(source, path), incremental.analyze(edited, path)
+    assert len(after) == len(before) + 1
+    candidates, restored = incremental.stats["candidates"], incremental.stats["earlier texts restored"]
+    assert render(incremental.analyze(source, path)) == render(before)  # undo
+    assert render(incremental.analyze(edited, path)) == render(after)  # redo
+    assert (incremental.stats["candidates"], incremental.stats["earlier texts restored"]) == (candidates, restored + 2)
+    # Another file's edit may change what this one infers: its earlier analyses are dropped with the last one.
+    incremental.analyze("import torch\n", tmp_path / "other.py")
+    assert render(incremental.analyze(source, path)) == render(whole.analyze(source, _apart(path)))
+    assert incremental.stats["earlier texts restored"] == restored + 2
+    assert incremental.stats["candidates"] > candidates

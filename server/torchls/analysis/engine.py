@@ -75,6 +75,9 @@ TIME_BUDGET_S = float(os.environ.get("TORCHLS_TIME_BUDGET", "20"))  # per analys
 # Reused findings rest on the files a unit imports staying as they were; files changed outside the
 # editor are not announced, so the whole file is analysed again at least this often while editing.
 FULL_ANALYSIS_EVERY_S = 30.0
+# A file's earlier texts whose complete analyses are kept with its last one: an undo, a redo, or a
+# character typed and deleted gives one of them back, and its findings at once.
+EARLIER_TEXTS_KEPT = 8
 # jedi guesses an unannotated (or `Any`) parameter's type from the call sites it finds. One caller
 # passing a Tensor where others pass PIL images made `pic.size[1]` look like a bug in torchvision:
 # a guess is not evidence, so torchls trusts annotations, defaults and assignments only.
@@ -96,6 +99,21 @@ class _Previous:
     findings: dict[int | None, list[Finding]]
     consulted: dict[int | None, set[str]]  # per unit: the receivers evidence from use was asked about
     full_at: float  # when the whole file was last analysed
+    earlier: tuple[_Previous, ...] = ()  # the analyses of its earlier texts, latest first, each without its own
+
+    def restored(self, source: str, settings: Settings) -> _Previous | None:
+        """The analysis of an earlier text equal to ``source`` (under ``settings``), as the last one, if kept.
+
+        Kept analyses go together: whatever makes the last one stale (another file edited or saved)
+        drops the earlier ones too.
+        """
+        for earlier in self.earlier:
+            if earlier.source == source and earlier.settings == settings:
+                if time.monotonic() - earlier.full_at > FULL_ANALYSIS_EVERY_S:
+                    return None
+                others = tuple(e for e in (replace(self, earlier=()), *self.earlier) if e is not earlier)
+                return replace(earlier, earlier=others[:EARLIER_TEXTS_KEPT])
+        return None
 
 
 @dataclass(frozen=True)
@@ -183,8 +201,14 @@ class Analyzer:
         if last_line is not None and path in self._previous:
             last_line = None  # the kept analysis makes the whole file cheap
         previous = self._previous.pop(path, None)
-        if previous is None or previous.source != source:
+        edited = previous is None or previous.source != source
+        if edited:
             self._previous.clear()  # an edit here can change what other files' units infer
+        restored = previous.restored(source, settings) if previous is not None and edited else None
+        if restored is not None:
+            self._previous[path] = restored
+            self.stats["earlier texts restored"] += 1
+            return self._reported([f for found in restored.findings.values() for f in found], source, settings)
         if not may_hold_candidates(source, self.candidate_names):
             return []
         _keep_parse_trees_alive()
@@ -277,9 +301,17 @@ class Analyzer:
             for finding in findings:
                 by_unit.setdefault(current.unit_at(finding.span.start), []).append(finding)
             full_at = previous.full_at if previous is not None and reused else time.monotonic()
-            self._previous[path] = _Previous(source, settings, current, by_unit, consulted, full_at)
+            earlier = previous.earlier if previous is not None else ()
+            if previous is not None and edited:
+                earlier = (replace(previous, earlier=()), *earlier)[:EARLIER_TEXTS_KEPT]
+            self._previous[path] = _Previous(source, settings, current, by_unit, consulted, full_at, earlier)
             while len(self._previous) > SCRIPTS_KEPT:
                 self._previous.popitem(last=False)
+        return self._reported(findings, source, settings)
+
+    @staticmethod
+    def _reported(findings: list[Finding], source: str, settings: Settings) -> list[Finding]:
+        """The findings ``settings`` enable and no comment suppresses, in the file's order."""
         lines = source.splitlines()
         kept = [settings.apply(f) for f in findings if settings.enabled(f.code) and not is_suppressed(f, lines)]
         return sorted(kept, key=lambda f: (f.span.start, f.code))
