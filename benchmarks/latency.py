@@ -7,7 +7,9 @@ transformers' trainer.py (``pip download``). For each file and each kind of edit
 top-level line between functions, in scripts a statement inserted mid-file and typing at the end of
 a module-level line, deleting lines, pasting a 20-line block, undoing the paste), 20 edits are made,
 each timed from didChange to the publish of that version; the file is then set back (untimed).
-Then cold starts: a fresh server, initialize → didOpen of the 1,000-line module → first publish.
+Then cold starts: a fresh server, initialize → didOpen of the 1,000-line module → its first publish
+and its complete one (torchls publishes a long file's first screenful first), as for each file's open
+in the running server.
 Also the peak RSS of each server with its subprocesses. It prints medians, p95 and ratios; it is a
 measurement, not a test.
 

@@ -156,7 +156,7 @@ class TorchlsServer(LanguageServer):
     async def analyze(self, uri: str, last_line: int | None = None) -> DocumentResult | None:
         """Analyse the document's current version (None if it closed or changed meanwhile).
 
-        With ``last_line``, the findings up to that line only: a first screenful, not kept as the result.
+        With ``last_line``, a first screenful (Analyzer.analyze), not kept as the document's result.
         """
         notebook = self.workspace.get_notebook_document(cell_uri=uri)
         if notebook is not None:
