@@ -178,7 +178,7 @@ def check_file(analyzer: Analyzer, item: Path, settings: Settings, fix: bool, di
         result.errors.append(str(error))
         return result
     try:
-        findings = analyzer.analyze(source.text, item.resolve(), settings)
+        findings = analyzer.analyze(source.text, item.resolve(), settings, keep=False)
         if fix or diff:
             text, findings, count, problem = fix_all(analyzer, source, findings, settings)
     except Exception as error:  # a file jedi or parso cannot handle must not stop the others
@@ -212,7 +212,7 @@ def _check_notebook(
         notebook = read_notebook(path)
         cells = dict(notebook.code_cells)
         joined = join_cells(notebook.code_cells)
-        findings = joined.findings_by_cell(analyzer.analyze(joined.text, path.resolve(), settings))
+        findings = joined.findings_by_cell(analyzer.analyze(joined.text, path.resolve(), settings, keep=False))
         if fix or diff:
             cells, findings, count = _fix_cells(analyzer, path, cells, findings, settings)
             if count:
@@ -245,7 +245,7 @@ def _fix_cells(
             break
         cells = {**cells, **changed}
         joined = join_cells(list(cells.items()))
-        findings = joined.findings_by_cell(analyzer.analyze(joined.text, path.resolve(), settings))
+        findings = joined.findings_by_cell(analyzer.analyze(joined.text, path.resolve(), settings, keep=False))
     return cells, findings, fixed
 
 
@@ -289,7 +289,7 @@ def fix_all(
             break
         fixed += len({id(f) for f in findings if f.fix and any(e in edits for e in f.fix.edits)})
         text = candidate
-        findings = analyzer.analyze(text, source.path.resolve(), settings)
+        findings = analyzer.analyze(text, source.path.resolve(), settings, keep=False)
     return text, findings, fixed, problem
 
 

@@ -175,32 +175,42 @@ class Analyzer:
         return f"torch not found in {self.environment.executable}: types inferred from imports"
 
     def analyze(
-        self, source: str, path: Path | None = None, settings: Settings | None = None, last_line: int | None = None
+        self,
+        source: str,
+        path: Path | None = None,
+        settings: Settings | None = None,
+        last_line: int | None = None,
+        keep: bool = True,
     ) -> list[Finding]:
         """Every finding in ``source`` that ``settings`` enable and no comment suppresses.
 
         With ``last_line`` (1-based), a first screenful, shown before the rest of a long file is analysed:
         only the lines up to it, not kept for reuse; but all of them when the file has a kept analysis to
-        reuse (then the whole file is as quick).
+        reuse (then the whole file is as quick). ``keep=False``: a one-shot analysis (the CLI's), kept
+        for no next edit, so the file is not cut into units (a fifth of the CLI's time).
         If jedi's environment process crashes (or hangs and is killed) meanwhile, the analysis runs
         once more with a new one, so results stay complete (supervision.py).
         """
         return self.supervisor.run(
-            lambda: self._analyze(source, path, settings or Settings(), last_line), self._scripts.clear
+            lambda: self._analyze(source, path, settings or Settings(), last_line, keep), self._scripts.clear
         )
 
-    def _analyze(self, source: str, path: Path | None, settings: Settings, last_line: int | None) -> list[Finding]:
+    def _analyze(
+        self, source: str, path: Path | None, settings: Settings, last_line: int | None, keep: bool
+    ) -> list[Finding]:
         global _LIBRARIES_FROZEN
         if not _LIBRARIES_FROZEN:
             _LIBRARIES_FROZEN = True
             with _collecting_rarely():
-                return self._analyze_once(source, path, settings, last_line)
-        return self._analyze_once(source, path, settings, last_line)
+                return self._analyze_once(source, path, settings, last_line, keep)
+        return self._analyze_once(source, path, settings, last_line, keep)
 
-    def _analyze_once(self, source: str, path: Path | None, settings: Settings, last_line: int | None) -> list[Finding]:
+    def _analyze_once(
+        self, source: str, path: Path | None, settings: Settings, last_line: int | None, keep: bool
+    ) -> list[Finding]:
         if last_line is not None and path in self._previous:
             last_line = None  # the kept analysis makes the whole file cheap
-        previous = self._previous.pop(path, None)
+        previous = self._previous.pop(path, None) if keep else None
         edited = previous is None or previous.source != source
         if edited:
             self._previous.clear()  # an edit here can change what other files' units infer
@@ -216,12 +226,12 @@ class Analyzer:
         resolver = Resolver(script, self.catalog, self._other_files(script, path))
         module = jedi_bridge.module_node(script)
         self._imports_torch = IMPORTS_TORCH.search(source) is not None
-        current = layout(module, source, previous.layout if previous is not None else None)
+        current = layout(module, source, previous.layout if previous is not None else None) if keep else None
         findings: list[Finding] = []
         reused: set[int] = set()
         consulted: dict[int | None, set[str]] = {}
         kept_statements: dict[int, list[tuple[Position, Position]]] = {}  # partly analysed units: kept spans
-        if previous is not None:
+        if previous is not None and current is not None:
             plan = self._reusable(previous, current, settings, script)
             for index, old_index in plan.units.items():
                 old_findings = previous.findings.get(old_index, [])
@@ -246,12 +256,14 @@ class Analyzer:
                     consulted[index] = set(previous.consulted.get(old_index, ()))
         self.stats["units reused"] += len(reused)
 
-        used = used_names(module, frozenset(current.units[index].start for index in reused))
+        used = used_names(module, frozenset(current.units[index].start for index in reused) if current else frozenset())
 
         def analysed(candidate: MemberAccess | GradModeUse) -> bool:
             start = candidate_start(candidate)
             if last_line is not None and start[0] > last_line:
                 return False
+            if current is None:
+                return True
             unit = current.unit_at(start)
             if unit in reused:
                 return False
@@ -260,7 +272,7 @@ class Analyzer:
         def check(method: Callable[..., Finding | None], candidate: Any) -> Finding | None:
             resolver.consulted.clear()
             finding = self._guarded(method, candidate, resolver, settings)
-            if resolver.consulted:
+            if resolver.consulted and current is not None:
                 consulted.setdefault(current.unit_at(candidate_start(candidate)), set()).update(resolver.consulted)
             return finding
 
@@ -296,7 +308,7 @@ class Analyzer:
                 finding = check(self._check_grad_mode, use)
                 if finding is not None:
                     findings.append(finding)
-        if complete and not self.supervisor.crashed:
+        if complete and not self.supervisor.crashed and current is not None:
             by_unit: dict[int | None, list[Finding]] = {}
             for finding in findings:
                 by_unit.setdefault(current.unit_at(finding.span.start), []).append(finding)
