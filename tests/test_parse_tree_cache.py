@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from torchls.analysis import jedi_bridge
 from torchls.analysis.engine import Analyzer
 from torchls.analysis.environment import find_environment
 
@@ -40,7 +41,10 @@ def old_project(root: Path) -> Path:
     return main
 
 
-def test_trees_cached_during_an_analysis_stay(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_trees_cached_during_an_analysis_stay(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jedi_bridge, "PARSE_TREE_SWEEP_EVERY_S", 0.0)  # parso's sweep on every tree cached
     main = old_project(tmp_path)
     analyzer = Analyzer(find_environment(), project_root=tmp_path)
     analyzer.time_budget_s = 600  # 2 s here unloaded; the budget is not under test, and a partial result would fail
