@@ -225,6 +225,7 @@ class Analyzer:
         script = self._script(source, path)
         resolver = Resolver(script, self.catalog, self._other_files(script, path))
         module = jedi_bridge.module_node(script)
+        module.get_used_names()  # each lookup of jedi's needs it: a file nested too deeply for it raises here
         self._imports_torch = IMPORTS_TORCH.search(source) is not None
         current = layout(module, source, previous.layout if previous is not None else None) if keep else None
         findings: list[Finding] = []
@@ -232,7 +233,7 @@ class Analyzer:
         consulted: dict[int | None, set[str]] = {}
         kept_statements: dict[int, list[tuple[Position, Position]]] = {}  # partly analysed units: kept spans
         if previous is not None and current is not None:
-            plan = self._reusable(previous, current, settings, script)
+            plan = self._reusable(previous, current, settings, script, source)
             for index, old_index in plan.units.items():
                 old_findings = previous.findings.get(old_index, [])
                 old_unit, unit = previous.layout.units[old_index], current.units[index]
@@ -329,10 +330,12 @@ class Analyzer:
         return sorted(kept, key=lambda f: (f.span.start, f.code))
 
     @staticmethod
-    def _reusable(previous: _Previous, current: Layout, settings: Settings, script: jedi.Script) -> Plan:
+    def _reusable(previous: _Previous, current: Layout, settings: Settings, script: jedi.Script, source: str) -> Plan:
         """The units whose findings from the previous analysis of the file still hold: index -> previous index."""
         if previous.settings != settings:
             return Plan({}, {})
+        if (IMPORTS_TORCH.search(previous.source) is None) != (IMPORTS_TORCH.search(source) is None):
+            return Plan({}, {})  # some findings are certain whatever the receiver only in a file importing torch
         if time.monotonic() - previous.full_at > FULL_ANALYSIS_EVERY_S:
             return Plan({}, {})
         module = jedi_bridge.module_node(script)

@@ -86,6 +86,17 @@ class Export:
     reads: frozenset[str]  # the words the slice reads (outer names among them)
 
 
+class Call(NamedTuple):
+    """A call of a name in a statement, ``name(...)`` or ``receiver.name(...)``: the words of its parts."""
+
+    name: str
+    method: bool  # `receiver.name(...)`: a method's first parameter is the receiver
+    receiver: frozenset[str]  # the words before the name: when one changed, another method may be called
+    positional: tuple[frozenset[str], ...]
+    keywords: tuple[tuple[str, frozenset[str]], ...]
+    spread: bool  # a `*args` or `**kwargs` argument: any parameter may take it
+
+
 class StatementInfo(NamedTuple):
     """One statement of a unit (a compound statement's header is one), as the dependency rule sees it."""
 
@@ -96,6 +107,8 @@ class StatementInfo(NamedTuple):
     start: Position  # relative to the unit's start, as `UnitInfo.boundaries`
     end: Position
     scope: bool  # a nested function or class: its parameters are typed where it is called
+    calls: tuple[Call, ...]  # the calls of names in it (none in broken code: `loose` has all its words)
+    loose: frozenset[str]  # the words it reads otherwise than as a called name (`map(f, xs)`: `map` is not)
 
 
 @dataclass(frozen=True)
@@ -111,6 +124,7 @@ class UnitInfo:
     statements: tuple[StatementInfo, ...]
     scoped: bool  # `global`, `nonlocal` or `import *`: it changes names other code reads unseen
     typed_by_callers: bool  # a function with a parameter nothing annotates: its calls say its type
+    parameters: tuple[str, ...]  # a function's, in order (`self` too); empty when one is `*args` or `**kwargs`
     annotated: bool  # a function with a return annotation and no `yield`: jedi may read only its header
     own_attributes: frozenset[str]  # words a method reads only as `self.word`: its own class's attributes
     evidence: frozenset[tuple[str, str, int]]  # what evidence from use reads here: see `_evidence`
@@ -278,6 +292,8 @@ class _Statement:
     start: Position
     end: Position
     scope: bool  # a nested function or class definition
+    calls: tuple[Call, ...]
+    loose: frozenset[str]
 
 
 def _info(node: NodeOrLeaf, name: str) -> UnitInfo:
@@ -296,11 +312,14 @@ def _info(node: NodeOrLeaf, name: str) -> UnitInfo:
     local: frozenset[str] = frozenset()
     typed_by_callers = annotated = False
     first_parameter = ""
+    ordered: tuple[str, ...] = ()
     if name:
         header, definition = _header(node)
         local = _local_names(definition)
         parameters = definition.get_params()  # type: ignore[attr-defined]
         first_parameter = parameters[0].name.value if parameters else ""
+        if not any(parameter.star_count for parameter in parameters):
+            ordered = tuple(parameter.name.value for parameter in parameters)
         annotated = definition.annotation is not None and not definition.is_generator()  # type: ignore[attr-defined]
         if parameters and parameters[0].name.value in ("self", "cls"):
             parameters = parameters[1:]  # jedi knows them
@@ -331,11 +350,14 @@ def _info(node: NodeOrLeaf, name: str) -> UnitInfo:
         shadows=frozenset({name}) if name else frozenset().union(*(s.shadows for s in statements)),
         exports=exports,
         statements=tuple(
-            StatementInfo(s.tokens, s.words, s.binds, s.ancestors, relative(s.start), relative(s.end), s.scope)
+            StatementInfo(
+                s.tokens, s.words, s.binds, s.ancestors, relative(s.start), relative(s.end), s.scope, s.calls, s.loose
+            )
             for s in statements
         ),
         scoped=SCOPE_STATEMENT.search(tokens) is not None,
         typed_by_callers=typed_by_callers,
+        parameters=ordered,
         annotated=annotated,
         own_attributes=_own_attributes(leaves, first_parameter) if name else frozenset(),
         evidence=_evidence(leaves, first_parameter),
@@ -473,6 +495,9 @@ def _statement(
     mutations = MUTATION.findall(code)
     exported |= {name for dot, name in mutations if dot}  # an attribute's list (a name's: unless local)
     mutated = frozenset(name for _, name in mutations)
+    calls = () if broken else _calls(leaves)
+    called = Counter(call.name for call in calls)
+    loose = words - {word for word, count in called.items() if _name_count(leaves, word) == count}
     return _Statement(
         tokens=f"{depth} {tokens}",
         shadows=_bound_for_sure(nodes) if plain and not function else frozenset(),
@@ -487,7 +512,59 @@ def _statement(
         scope=any(
             _first_type(node) in ("funcdef", "classdef", "decorated", "async_stmt", "async_funcdef") for node in nodes
         ),
+        calls=calls,
+        loose=loose,
     )
+
+
+def _calls(leaves: list[Leaf]) -> tuple[Call, ...]:
+    """The calls of a name among ``leaves``: ``f(...)``, ``x.f(...)`` (not ``f(...)(...)``, ``x[0](...)``)."""
+    found: list[Call] = []
+    for leaf in leaves:
+        if leaf.type != "operator" or leaf.value != "(" or leaf.parent is None or leaf.parent.type != "trailer":
+            continue
+        trailer = leaf.parent
+        before = trailer.get_previous_sibling()
+        if before is None:
+            continue
+        receiver: frozenset[str] = frozenset()
+        if before.type == "name":
+            name, method = before.value, False
+        elif (
+            before.type == "trailer"
+            and before.children[0].value == "."
+            and before.children[1].type == "name"
+            and trailer.parent is not None
+        ):
+            name, method = before.children[1].value, True
+            head = trailer.parent.children[: trailer.parent.children.index(before)]
+            receiver = frozenset().union(*map(_names, head))
+        else:
+            continue
+        arguments = trailer.children[1] if len(trailer.children) == 3 else None
+        items = [] if arguments is None else arguments.children if arguments.type == "arglist" else [arguments]
+        positional: list[frozenset[str]] = []
+        keywords: list[tuple[str, frozenset[str]]] = []
+        spread = False
+        for item in items:
+            if item.type == "operator":  # a comma
+                continue
+            if item.type == "argument" and item.children[0].type == "operator":  # `*args`, `**kwargs`
+                spread = True
+            elif item.type == "argument" and len(item.children) == 3 and item.children[1].value == "=":
+                keywords.append((item.children[0].value, _names(item.children[2])))
+            else:
+                positional.append(_names(item))  # (a generator argument is one positional)
+        found.append(Call(name, method, receiver, tuple(positional), tuple(keywords), spread))
+    return tuple(found)
+
+
+def _names(node: NodeOrLeaf) -> frozenset[str]:
+    return frozenset(leaf.value for leaf in _leaves(node) if leaf.type == "name")  # type: ignore[attr-defined]
+
+
+def _name_count(leaves: list[Leaf], word: str) -> int:
+    return sum(1 for leaf in leaves if leaf.type == "name" and leaf.value == word)
 
 
 def _local_names(function: BaseNode) -> frozenset[str]:
@@ -737,9 +814,11 @@ def called_from(current: Layout, affected: dict[int, set[str] | None], calls: se
     (a class's ``__init__``: at the calls of the class). ``affected``: per unit analysed again, the
     names that changed for it (None: any); ``calls``: the words of the statements an edit changed,
     before and after. A function is analysed again when it is named there, or in a statement that
-    reads a changed name or a name bound from one; its own parameters are then what changed for it.
-    Functions whose parameters are all annotated are not affected. Only these units are added; what
-    they export is not taken as changed. Returns ``affected`` with them: per unit, what changed for it.
+    reads a changed name or a name bound from one; what changed for it is then its parameters that
+    such a call passes a changed name to (all of them when it is named otherwise than as a called
+    name, or the call's receiver or a spread argument changed: ``_parameters_passed``). Functions
+    whose parameters are all annotated are not affected. Only these units are added; what they
+    export is not taken as changed. Returns ``affected`` with them: per unit, what changed for it.
     """
     named: dict[str, list[int]] = {}  # a function's name (a class's, for its `__init__`) -> its units
     class_names: dict[str, list[str]] = {}
@@ -753,19 +832,58 @@ def called_from(current: Layout, affected: dict[int, set[str] | None], calls: se
     pending: list[int | None] = [None, *changed]  # None: the edited statements
     while pending:
         caller = pending.pop()
+        passing: list[tuple[StatementInfo | None, frozenset[str]]]  # a statement (None: any) and what it reads
         if caller is None:
-            words = frozenset(calls)
+            passing = [(None, frozenset(calls))]
+        elif (names := changed[caller]) is None:
+            passing = [(None, current.units[caller].info.words)]
         else:
-            names = changed[caller]
-            info = current.units[caller].info
-            words = info.words if names is None else _passing(info.statements, names)
-        for callee in (i for word in words for i in named.get(word, ())):
-            parameters = current.units[callee].info.statements[0].binds - {"self", "cls"}
-            before = changed.get(callee, set())
-            if callee not in changed or (before is not None and not parameters <= before):
-                _changed_for(changed, callee, parameters)
-                pending.append(callee)
+            passing = _passing(current.units[caller].info.statements, names)
+        for statement, reached in passing:
+            words = statement.words if statement is not None else reached
+            for word in words & named.keys():
+                for callee in named[word]:
+                    unit = current.units[callee]
+                    parameters: AbstractSet[str] = unit.info.statements[0].binds - {"self", "cls"}
+                    if statement is not None and word not in statement.loose:
+                        passed = _parameters_passed(statement.calls, word, unit, reached)
+                        if passed is not None:
+                            parameters = passed & parameters
+                            if not parameters:
+                                continue  # nothing changed is passed to it here
+                    before = changed.get(callee, set())
+                    if callee not in changed or (before is not None and not parameters <= before):
+                        _changed_for(changed, callee, parameters)
+                        pending.append(callee)
     return changed
+
+
+def _parameters_passed(calls: tuple[Call, ...], name: str, callee: Unit, reached: AbstractSet[str]) -> set[str] | None:
+    """The parameters of ``callee`` to which the calls of ``name`` pass a word of ``reached``; None: any."""
+    parameters = callee.info.parameters
+    if not parameters:
+        return None  # `*args` or `**kwargs`: where an argument goes is not said by position
+    first = 1 if callee.name == "__init__" or parameters[0] in ("self", "cls") else 0
+    if callee.container and callee.name != "__init__" and not first:
+        return None  # a method whose first parameter is not `self` or `cls` (a staticmethod?)
+    found: set[str] = set()
+    for call in calls:
+        if call.name != name:
+            continue
+        if call.spread or not call.receiver.isdisjoint(reached):
+            return None
+        offset = first if callee.name == "__init__" or call.method else 0
+        for position, words in enumerate(call.positional):
+            if not words.isdisjoint(reached):
+                if offset + position >= len(parameters):
+                    return None
+                found.add(parameters[offset + position])
+        for parameter, words in call.keywords:
+            if not words.isdisjoint(reached):
+                if parameter not in parameters:
+                    return None
+                found.add(parameter)
+    return found
 
 
 def _changed_for(affected: dict[int, set[str] | None], index: int, names: AbstractSet[str] | None) -> None:
@@ -775,8 +893,12 @@ def _changed_for(affected: dict[int, set[str] | None], index: int, names: Abstra
         affected[index] = None if names is None else before | names
 
 
-def _passing(statements: tuple[StatementInfo, ...], names: set[str]) -> frozenset[str]:
-    """The words of the statements that read one of ``names``, or a name bound from one (transitively)."""
+def _passing(
+    statements: tuple[StatementInfo, ...], names: set[str]
+) -> list[tuple[StatementInfo | None, frozenset[str]]]:
+    """The statements that read one of ``names``, or a name bound from one (transitively), each with
+    those names.
+    """
     reached = set(names)
     growing = True
     while growing:
@@ -785,7 +907,8 @@ def _passing(statements: tuple[StatementInfo, ...], names: set[str]) -> frozense
             if not statement.words.isdisjoint(reached) and not statement.binds <= reached:
                 reached |= statement.binds
                 growing = True
-    return frozenset().union(*(s.words for s in statements if not s.words.isdisjoint(reached)))
+    frozen = frozenset(reached)
+    return [(s, frozen) for s in statements if not s.words.isdisjoint(reached)]
 
 
 @dataclass(frozen=True)
@@ -914,9 +1037,11 @@ def reuse_plan(
         _changed_for(affected, index, {key.lstrip(".") for key in receivers})
     again = called_from(current, affected, calls)
     statements: dict[int, tuple[int, dict[int, int]]] = {}
-    for new, old_index in edits.items():
-        changed = again[new]
-        if changed is not None:
+    # An edited unit, or one analysed again for what changed around it (a name it reads, what its
+    # callers pass): the statements that change does not reach keep their findings.
+    for new, changed in again.items():
+        old_index = edits.get(new, kept.get(new))
+        if changed is not None and old_index is not None:
             kept_statements = _statements_kept(previous.units[old_index].info, current.units[new].info, changed)
             if kept_statements:
                 statements[new] = (old_index, kept_statements)
