@@ -225,7 +225,8 @@ class Analyzer:
         script = self._script(source, path)
         resolver = Resolver(script, self.catalog, self._other_files(script, path))
         module = jedi_bridge.module_node(script)
-        module.get_used_names()  # each lookup of jedi's needs it: a file nested too deeply for it raises here
+        if not keep:  # (else `layout` raises first; an edit's analysis computes the names of changed units only)
+            module.get_used_names()  # every jedi lookup needs it: a file nested too deeply for it raises here
         self._imports_torch = IMPORTS_TORCH.search(source) is not None
         current = layout(module, source, previous.layout if previous is not None else None) if keep else None
         findings: list[Finding] = []

@@ -18,12 +18,14 @@ export's slice as it was leaves that export as it was.
 After an edit, units are matched with the previous ones by their tokens (comments and whitespace
 outside strings do not count). The units to analyse again are the changed ones and, transitively,
 those that read (as a word) a name whose export changed (``reads_changed``), and the functions that
-any of those calls with a parameter nothing annotates (``called_from``: call sites type it), and
-those that name a receiver whose uses changed where evidence from use reads them (``self.model``
-in a class, a module-level name in the file). A method that reads a name only as ``self.name`` does
-not depend on changes made by methods of classes unrelated to its own (no base or subclass of it
-among the file's classes). Every other unit keeps its findings, moved with its tokens; inside an
-edited unit, so do the statements whose slice the edit did not reach (``_statements_kept``).
+any of those calls with a parameter nothing annotates (``called_from``: call sites type it; what
+changed for such a function is the parameters a call passes something changed to, by position or
+keyword), and those that name a receiver whose uses changed where evidence from use reads them
+(``self.model`` in a class, a module-level name in the file). A method that reads a name only as
+``self.name`` does not depend on changes made by methods of classes unrelated to its own (no base
+or subclass of it among the file's classes). Every other unit keeps its findings, moved with its
+tokens; inside a unit analysed again, so do the statements whose slice neither the edit nor what
+changed for the unit reached (``_statements_kept``).
 
 A class changes as a whole when its header (bases, decorators) changed, was added or removed, or
 reads a changed name, or when a method other code reaches without naming it changed (``forward``:
