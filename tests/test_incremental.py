@@ -650,6 +650,8 @@ CALL_SNIPPETS = [
     "evaluate(model, data=x)",
     "evaluate(x, model)",
     "Runner.check(data, model)",
+    "Runner.fit(Runner(), data, model)",
+    "Runner.fit(runner, model, data)",
     "runner = Runner()",
     "runner.fit(model, data)",
     "data.item",

@@ -94,6 +94,7 @@ class Call(NamedTuple):
     name: str
     method: bool  # `receiver.name(...)`: a method's first parameter is the receiver
     receiver: frozenset[str]  # the words before the name: when one changed, another method may be called
+    bare: str  # the receiver when it is one name (`Runner.fit(...)`: called on a class, unbound), else ""
     positional: tuple[frozenset[str], ...]
     keywords: tuple[tuple[str, frozenset[str]], ...]
     spread: bool  # a `*args` or `**kwargs` argument: any parameter may take it
@@ -530,6 +531,7 @@ def _calls(leaves: list[Leaf]) -> tuple[Call, ...]:
         if before is None:
             continue
         receiver: frozenset[str] = frozenset()
+        bare = ""
         if before.type == "name":
             name, method = before.value, False
         elif (
@@ -541,6 +543,7 @@ def _calls(leaves: list[Leaf]) -> tuple[Call, ...]:
             name, method = before.children[1].value, True
             head = trailer.parent.children[: trailer.parent.children.index(before)]
             receiver = frozenset().union(*map(_names, head))
+            bare = head[0].value if len(head) == 1 and head[0].type == "name" else ""
         else:
             continue
         arguments = trailer.children[1] if len(trailer.children) == 3 else None
@@ -557,7 +560,7 @@ def _calls(leaves: list[Leaf]) -> tuple[Call, ...]:
                 keywords.append((item.children[0].value, _names(item.children[2])))
             else:
                 positional.append(_names(item))  # (a generator argument is one positional)
-        found.append(Call(name, method, receiver, tuple(positional), tuple(keywords), spread))
+        found.append(Call(name, method, receiver, bare, tuple(positional), tuple(keywords), spread))
     return tuple(found)
 
 
@@ -865,7 +868,7 @@ def _parameters_passed(calls: tuple[Call, ...], name: str, callee: Unit, reached
     parameters = callee.info.parameters
     if not parameters:
         return None  # `*args` or `**kwargs`: where an argument goes is not said by position
-    first = 1 if callee.name == "__init__" or parameters[0] in ("self", "cls") else 0
+    first = 1 if callee.name == "__init__" or (callee.container and parameters[0] in ("self", "cls")) else 0
     if callee.container and callee.name != "__init__" and not first:
         return None  # a method whose first parameter is not `self` or `cls` (a staticmethod?)
     found: set[str] = set()
@@ -874,6 +877,8 @@ def _parameters_passed(calls: tuple[Call, ...], name: str, callee: Unit, reached
             continue
         if call.spread or not call.receiver.isdisjoint(reached):
             return None
+        if parameters[0] == "self" and call.bare == callee.container.rsplit(".", 1)[-1]:
+            return None  # `Runner.fit(runner, ...)`, unbound: its first argument is `self`
         offset = first if callee.name == "__init__" or call.method else 0
         for position, words in enumerate(call.positional):
             if not words.isdisjoint(reached):
