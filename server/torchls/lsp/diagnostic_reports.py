@@ -35,10 +35,8 @@ async def pull_diagnostics(ls: TorchlsServer, params: types.DocumentDiagnosticPa
     first_screen = await ls.first_screen(uri) if ls.refresh_supported() else None
     if first_screen is not None:  # the client is asked to pull again once the rest is analysed
         ls.refresh_when_complete(uri)
-        items = [
-            PositionConverter(ls.workspace.get_text_document(uri)).to_diagnostic(f, first_screen.version)
-            for f in first_screen.findings
-        ]
+        converter = PositionConverter(ls.workspace.get_text_document(uri))
+        items = [converter.to_diagnostic(f, first_screen.version) for f in first_screen.findings]
         return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=FIRST_SCREEN_RESULT_ID)
     result = await ls.current_result(uri)
     if result is None:  # the document changed while it was analysed: analyse the new version
