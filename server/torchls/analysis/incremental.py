@@ -499,8 +499,8 @@ def _statement(
     exported |= {name for dot, name in mutations if dot}  # an attribute's list (a name's: unless local)
     mutated = frozenset(name for _, name in mutations)
     calls = () if broken else _calls(leaves)
-    called = Counter(call.name for call in calls)
-    loose = words - {word for word, count in called.items() if _name_count(leaves, word) == count}
+    named = Counter(leaf.value for leaf in leaves if leaf.type == "name")  # type: ignore[attr-defined]
+    loose = words - {word for word, count in Counter(call.name for call in calls).items() if named[word] == count}
     return _Statement(
         tokens=f"{depth} {tokens}",
         shadows=_bound_for_sure(nodes) if plain and not function else frozenset(),
@@ -566,10 +566,6 @@ def _calls(leaves: list[Leaf]) -> tuple[Call, ...]:
 
 def _names(node: NodeOrLeaf) -> frozenset[str]:
     return frozenset(leaf.value for leaf in _leaves(node) if leaf.type == "name")  # type: ignore[attr-defined]
-
-
-def _name_count(leaves: list[Leaf], word: str) -> int:
-    return sum(1 for leaf in leaves if leaf.type == "name" and leaf.value == word)
 
 
 def _local_names(function: BaseNode) -> frozenset[str]:
