@@ -170,19 +170,24 @@ SNIPPETS = [
 ]
 
 
-def random_edit(source: str, rng: random.Random) -> str:
+def random_edit(
+    source: str,
+    rng: random.Random,
+    snippets: list[str] = SNIPPETS,
+    operations: tuple[str, ...] = ("replace", "insert", "delete", "break"),
+) -> str:
     lines = source.splitlines()
     index = rng.randrange(len(lines))
     indent = lines[index][: len(lines[index]) - len(lines[index].lstrip())]
-    operation = rng.choice(["replace", "insert", "delete", "break"])
+    operation = rng.choice(operations)
     if operation == "delete" and len(lines) > 5:
         del lines[index]
     elif operation == "break":
         lines[index] += rng.choice([" *", " (", " =", ":"])  # typing, half done
     elif operation == "insert":
-        lines.insert(index, indent + rng.choice(SNIPPETS))
+        lines.insert(index, indent + rng.choice(snippets))
     else:
-        lines[index] = indent + rng.choice(SNIPPETS)
+        lines[index] = indent + rng.choice(snippets)
     return "\n".join(lines) + "\n"
 
 
@@ -195,6 +200,13 @@ def _apart(path: Path) -> Path:
     folder = path.parent / "whole"
     folder.mkdir(exist_ok=True)
     return folder / path.name
+
+
+def assert_as_whole(incremental: Analyzer, whole: Analyzer, source: str, path: Path, where: str) -> None:
+    """The incremental analysis of ``source`` finds what a whole-file analysis of it finds."""
+    whole.forget(_apart(path))
+    expected = render(whole.analyze(source, _apart(path)))
+    assert render(incremental.analyze(source, path)) == expected, f"{where}:\n{source}"
 
 
 @pytest.fixture
@@ -215,9 +227,7 @@ def test_random_edits_give_the_findings_of_a_whole_analysis(
     incremental.analyze(source, path)
     for step in range(40):
         source = random_edit(source, rng) if rng.random() < 0.8 else SOURCE  # back to the start now and then
-        whole.forget(_apart(path))
-        expected = render(whole.analyze(source, _apart(path)))
-        assert render(incremental.analyze(source, path)) == expected, f"step {step}:\n{source}"
+        assert_as_whole(incremental, whole, source, path, f"step {step}")
     assert incremental.stats["units reused"] > 0
     assert incremental.stats["statements reused"] > 0  # in an edited function, what the edit cannot reach
 
@@ -394,9 +404,7 @@ def test_random_module_level_edits_give_the_findings_of_a_whole_analysis(
             edit = script_edit if choice < 0.75 else layout_edit
             sources.append(edit(sources[-1], rng))
         source = sources[-1]
-        whole.forget(_apart(path))
-        expected = render(whole.analyze(source, _apart(path)))
-        assert render(incremental.analyze(source, path)) == expected, f"step {step}:\n{source}"
+        assert_as_whole(incremental, whole, source, path, f"step {step}")
     assert incremental.stats["units reused"] > 0
 
 
@@ -416,9 +424,7 @@ def test_comments_pastes_deletions_and_undo_give_the_findings_of_a_whole_analysi
             else:
                 sources.append(layout_edit(sources[-1], rng))
             source = sources[-1]
-            whole.forget(_apart(path))
-            expected = render(whole.analyze(source, _apart(path)))
-            assert render(incremental.analyze(source, path)) == expected, f"{name} step {step}:\n{source}"
+            assert_as_whole(incremental, whole, source, path, f"{name} step {step}")
 
 
 def test_comment_and_whitespace_edits_republish_without_inference(
@@ -673,21 +679,8 @@ def test_random_edits_of_calls_give_the_findings_of_a_whole_analysis(
     source = PASSING
     incremental.analyze(source, path)
     for step in range(30):
-        if rng.random() < 0.85:
-            lines = source.splitlines()
-            index = rng.randrange(len(lines))
-            indent = lines[index][: len(lines[index]) - len(lines[index].lstrip())]
-            snippet = indent + rng.choice(CALL_SNIPPETS)
-            if rng.random() < 0.5:
-                lines[index] = snippet
-            else:
-                lines.insert(index, snippet)
-            source = "\n".join(lines) + "\n"
-        else:
-            source = PASSING
-        whole.forget(_apart(path))
-        expected = render(whole.analyze(source, _apart(path)))
-        assert render(incremental.analyze(source, path)) == expected, f"step {step}:\n{source}"
+        source = random_edit(source, rng, CALL_SNIPPETS, ("replace", "insert")) if rng.random() < 0.85 else PASSING
+        assert_as_whole(incremental, whole, source, path, f"step {step}")
 
 
 def test_what_a_call_passes_is_known_per_parameter() -> None:
